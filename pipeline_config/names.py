@@ -1,0 +1,66 @@
+"""Names shared by every part of the pipeline; no name is typed twice anywhere else."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+# --- Environment variables the CDK app sets on the ingest Lambda (the issue fixes these keys).
+ENV_TIMESTREAM_DATABASE = "TIMESTREAM_DATABASE"
+ENV_TIMESTREAM_TABLE = "TIMESTREAM_TABLE"
+ENV_QUARANTINE_BUCKET = "QUARANTINE_BUCKET"
+ENV_QUARANTINE_PREFIX = "QUARANTINE_PREFIX"
+ENV_AWS_ENDPOINT_URL = "AWS_ENDPOINT_URL"
+ENV_POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
+ENV_POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+# Where the settings come from when not the default cdk.json beside app.py.
+ENV_PIPELINE_CDK_JSON = "PIPELINE_CDK_JSON"
+
+# --- Observability.
+SERVICE_NAME = "timestream-pipeline"
+METRICS_NAMESPACE = "TimestreamPipeline"
+
+# --- Timestream measure names written by the ingest Lambda and the generators.
+DEVOPS_METRICS_RECORD = "metrics_record"
+DEVOPS_EVENTS_RECORD = "events_record"
+SENSOR_TEMPERATURE_MEASURE = "temperature"
+ALARM_MEASURE = "Alarm"
+WAVE_MEASURE = "Temperature"
+CEP_MEASURE = "cep_match"
+
+# --- Data lake layout.
+SUCCESS_MARKER = "_SUCCESS"
+STAGING_PREFIX = "_staging"
+
+
+def data_lake_bucket_name(bucket_prefix: str, account: str, region: str) -> str:
+    """The data lake bucket's name: globally unique through account and region."""
+    return f"{bucket_prefix}-datalake-{account}-{region}"
+
+
+def export_partition_prefix(export_prefix: str, export_name: str, hour_start: datetime) -> str:
+    """`exports/<export>/dt=YYYY-MM-DD/hour=HH/`: the Hive partition of one exported hour (UTC)."""
+    return f"{export_prefix}/{export_name}/dt={hour_start:%Y-%m-%d}/hour={hour_start:%H}/"
+
+
+def export_table_prefix(export_prefix: str, export_name: str) -> str:
+    """`exports/<export>/`: where all partitions of one export live (the Glue table location)."""
+    return f"{export_prefix}/{export_name}/"
+
+
+# --- Airflow.
+EXPORT_DAG_ID_PREFIX = "timestream_export_"
+BACKFILL_DAG_ID = "timestream_backfill"
+RUNTIME_SETTINGS_FILE = "pipeline_settings.json"
+RUNTIME_SETTINGS_VARIABLE = "timestream_pipeline_settings"
+EXPORTS_FILE = "exports.toml"
+DEFAULT_AWS_CONN_ID = "aws_default"
+
+
+def export_dag_id(export_name: str) -> str:
+    """`timestream_export_<name>`: the DAG id of one declared export."""
+    return f"{EXPORT_DAG_ID_PREFIX}{export_name}"
+
+
+def glue_table_name(export_name: str) -> str:
+    """The Athena/Glue table holding one export."""
+    return export_name
