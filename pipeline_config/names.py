@@ -64,3 +64,32 @@ def export_dag_id(export_name: str) -> str:
 def glue_table_name(export_name: str) -> str:
     """The Athena/Glue table holding one export."""
     return export_name
+
+
+# --- Kinesis streams and queues (explicit physical names, shared by CDK and the local stack).
+def stream_name(stack_name: str, role: str) -> str:
+    """`<stack>-raw` / `<stack>-cep`: the Kinesis stream feeding one table role."""
+    return f"{stack_name}-{role}"
+
+
+def ingest_dlq_name(stack_name: str) -> str:
+    """The on-failure queue that receives metadata of batches the ingest mapping gave up on."""
+    return f"{stack_name}-ingest-failures"
+
+
+# --- CloudFormation output keys (generators and users read these).
+OUTPUT_RAW_STREAM = "RawStreamName"
+OUTPUT_CEP_STREAM = "CepStreamName"
+OUTPUT_DATABASE = "TimestreamDatabaseName"
+OUTPUT_RAW_TABLE = "RawTableName"
+OUTPUT_CEP_TABLE = "CepTableName"
+OUTPUT_BUCKET = "DataLakeBucketName"
+OUTPUT_MWAA_POLICY = "MwaaPolicyArn"
+OUTPUT_GLUE_DATABASE = "GlueDatabaseName"
+OUTPUT_DLQ = "IngestFailureQueueUrl"
+
+# --- The local stack.
+LOCAL_STATE_DIR = ".local"
+LOCAL_STATE_FILE = "stack.json"
+LOCAL_ACCOUNT = "123456789012"  # moto's default account
+LOCAL_REGION = "us-east-1"
