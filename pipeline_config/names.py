@@ -93,3 +93,36 @@ LOCAL_STATE_DIR = ".local"
 LOCAL_STATE_FILE = "stack.json"
 LOCAL_ACCOUNT = "123456789012"  # moto's default account
 LOCAL_REGION = "us-east-1"
+
+
+# --- CDK app (infra/)
+def glue_database_name(stack_name: str) -> str:
+    """The Glue/Athena database holding one table per export: `timestreampipeline_exports`."""
+    return "".join(c if c.isalnum() else "_" for c in stack_name.lower()) + "_exports"
+
+# --- ingest Lambda (issue 3)
+# Optional endpoint overrides (the AWS SDKs' own variable names); the service-specific one wins.
+ENV_AWS_ENDPOINT_URL_TIMESTREAM_WRITE = "AWS_ENDPOINT_URL_TIMESTREAM_WRITE"
+ENV_AWS_ENDPOINT_URL_S3 = "AWS_ENDPOINT_URL_S3"
+# How many WriteRecords calls one invocation may run at once (default 4).
+ENV_INGEST_WRITE_CONCURRENCY = "INGEST_WRITE_CONCURRENCY"
+# MeasureName of a generic-form record with several measures and no `measure_name`.
+GENERIC_MULTI_MEASURE = "metrics"
+# CloudWatch embedded metrics the ingest Lambda emits per invocation.
+METRIC_RECORDS_RECEIVED = "RecordsReceived"
+METRIC_RECORDS_WRITTEN = "RecordsWritten"
+METRIC_RECORDS_QUARANTINED = "RecordsQuarantined"
+METRIC_RECORDS_RETRIED = "RecordsRetried"
+METRIC_WRITE_RECORDS_CALLS = "WriteRecordsCalls"
+METRIC_DIMENSION_TABLE = "table"
+METRIC_DIMENSION_REASON = "reason"
+
+
+def quarantine_object_key(prefix: str, stream_name: str, shard_id: str, first_sequence_number: str) -> str:
+    """`<prefix>/<stream>/<shard>/<first sequence number>.jsonl`: deterministic, so a redelivery overwrites."""
+    parts = (prefix.strip("/"), stream_name, shard_id, f"{first_sequence_number}.jsonl")
+    return "/".join(part for part in parts if part)
+
+# --- local Timestream (local/timestream)
+LOCAL_TIMESTREAM_HOST = "127.0.0.1"
+LOCAL_TIMESTREAM_PORT = 8766

@@ -1,0 +1,24 @@
+"""The CDK app: settings from cdk.json context (or `-c key=value`), validated before anything is built."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from aws_cdk import App, Environment
+
+from infra.pipeline_stack import PipelineStack
+from pipeline_config import SettingsError, load_exports
+from pipeline_config.settings import SETTING_KEYS, settings_from_context
+
+app = App()
+try:
+    context = {key: app.node.try_get_context(key) for key in SETTING_KEYS}
+    settings = settings_from_context({key: value for key, value in context.items() if value is not None})
+    exports = load_exports()
+except SettingsError as error:
+    sys.exit(f"error: {error}")
+# Account and region come from the CLI's credentials and profile, never from this file.
+env = Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION"))
+PipelineStack(app, "PipelineStack", settings=settings, exports=exports, env=env)
+app.synth()

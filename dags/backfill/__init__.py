@@ -1,0 +1,1 @@
+"""`python -m dags.backfill`: the command-line twin of the timestream_backfill workflow."""

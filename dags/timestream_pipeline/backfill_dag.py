@@ -1,0 +1,193 @@
+"""The `timestream_backfill` DAG: validate the conf, create a native Airflow backfill, optionally wait.
+
+Airflow validates the conf against the params (JSON Schema) before the run starts; `validate_conf`
+then applies what a schema cannot say (no extra keys, from < to, the span limit) before any request.
+The target environment comes from the runtime settings, never from the conf.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from airflow.sdk import DAG, Param, PokeReturnValue, dag, get_current_context, task
+
+from pipeline_config import names
+from timestream_pipeline import backfill_request as br
+from timestream_pipeline.backfill_transport import BackfillApiError, HttpTransport, MwaaTransport, Transport
+
+log = logging.getLogger(__name__)
+POKE_INTERVAL = timedelta(minutes=2)
+WAIT_TIMEOUT = timedelta(hours=24)
+
+
+def declared_export_dag_ids() -> tuple[str, ...]:
+    """The export DAG ids from dags/exports.toml; empty (and logged) if the file is unreadable."""
+    from pipeline_config.exports import load_exports
+    from pipeline_config.settings import SettingsError
+
+    try:
+        return tuple(names.export_dag_id(spec.name) for spec in load_exports())
+    except SettingsError as error:
+        log.error("no export DAG can be backfilled: %s", error)
+        return ()
+
+
+def backfill_params(export_dag_ids: Sequence[str]) -> dict[str, Param]:
+    """The trigger form / conf schema; Airflow refuses a conf that does not match before the run."""
+    dag_id_schema: dict[str, Any] = {"enum": list(export_dag_ids)} if export_dag_ids else {}
+    return {
+        "dag_id": Param(
+            type="string", pattern=br.DAG_ID_PATTERN, description="Export DAG to backfill.", **dag_id_schema
+        ),
+        "from_date": Param(
+            type="string",
+            format="date-time",
+            pattern=br.UTC_DATETIME_PATTERN,
+            description="First logical date, UTC, e.g. 2026-11-01T00:00:00Z.",
+        ),
+        "to_date": Param(
+            type="string",
+            format="date-time",
+            pattern=br.UTC_DATETIME_PATTERN,
+            description="Last logical date (inclusive), UTC, e.g. 2026-11-02T00:00:00Z.",
+        ),
+        "reprocess_behavior": Param(
+            br.DEFAULT_REPROCESS_BEHAVIOR,
+            type="string",
+            enum=list(br.REPROCESS_BEHAVIORS),
+            description="Which existing runs to re-run: none, failed or completed.",
+        ),
+        "max_active_runs": Param(
+            br.DEFAULT_MAX_ACTIVE_RUNS,
+            type="integer",
+            minimum=br.MIN_ACTIVE_RUNS,
+            maximum=br.MAX_ACTIVE_RUNS,
+            description="Backfill runs at the same time.",
+        ),
+        "dry_run": Param(False, type="boolean", description="Only list the runs it would create."),
+        "wait_for_completion": Param(
+            False,
+            type="boolean",
+            description="Keep this run going until the backfill ends; fail if a run failed.",
+        ),
+    }
+
+
+def transport_from_settings() -> Transport:
+    """MWAA InvokeRestApi when the settings name an environment, else the Airflow API connection."""
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from timestream_pipeline.runtime_settings import load_runtime_settings
+
+    settings = load_runtime_settings()
+    if settings.mwaa_environment_name:
+        from airflow.providers.amazon.aws.hooks.mwaa import MwaaHook
+
+        hook = MwaaHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region or None)
+        return MwaaTransport.from_hook(hook, settings.mwaa_environment_name)
+    if settings.airflow_api_conn_id:
+        return HttpTransport.from_connection(BaseHook.get_connection(settings.airflow_api_conn_id))
+    raise AirflowFailException(
+        "no Airflow to send the backfill to: set mwaa_environment_name (MWAA) or airflow_api_conn_id "
+        f"(an HTTP connection to the API server) in the pipeline settings ({names.RUNTIME_SETTINGS_FILE} "
+        f"or the Variable {names.RUNTIME_SETTINGS_VARIABLE})"
+    )
+
+
+def _checked(conf: dict[str, Any]) -> br.BackfillRequest:
+    """Re-read a request that validate_conf already accepted (XCom carries it as a plain dict)."""
+    return br.validate_backfill_conf(conf, allowed_dag_ids=[conf["dag_id"]], max_span_days=10**6)
+
+
+def build_backfill_dag(export_dag_ids: Sequence[str]) -> DAG:
+    """The backfill DAG for these export DAG ids (the DAG file passes the declared ones)."""
+    allowed = tuple(sorted(export_dag_ids))
+
+    @dag(
+        dag_id=names.BACKFILL_DAG_ID,
+        schedule=None,
+        start_date=datetime(2024, 1, 1),
+        catchup=False,
+        max_active_runs=4,
+        params=backfill_params(allowed),
+        tags=["timestream", "backfill"],
+        doc_md=__doc__,
+        default_args={"retries": 0},
+    )
+    def timestream_backfill() -> None:
+        @task
+        def validate_conf() -> dict[str, Any]:
+            """Every rule, every field, before any request; a failure lists all problems at once."""
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from timestream_pipeline.runtime_settings import load_runtime_settings
+
+            context = get_current_context()
+            raw_conf = dict(context["dag_run"].conf or {})
+            params = context["params"]
+            merged = {**{key: params[key] for key in br.ALLOWED_FIELDS if key in params}, **raw_conf}
+            settings = load_runtime_settings()
+            try:
+                request = br.validate_backfill_conf(
+                    merged, allowed_dag_ids=allowed, max_span_days=settings.backfill_max_span_days
+                )
+            except br.BackfillConfError as error:
+                raise AirflowFailException(str(error)) from None
+            return request.to_conf()
+
+        @task
+        def create_backfill(request_conf: dict[str, Any]) -> int | None:
+            """POST /backfills (or its dry run) once; logs the backfill id and its runs."""
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from timestream_pipeline.backfill_client import start_backfill
+
+            request = _checked(request_conf)
+            try:
+                outcome = start_backfill(transport_from_settings(), request)
+            except BackfillApiError as error:
+                raise AirflowFailException(str(error)) from None
+            log.info("%s", outcome.describe(request))
+            if request.dry_run:
+                log.info("planned logical dates: %s", ", ".join(outcome.logical_dates) or "none")
+            return outcome.backfill_id
+
+        @task.sensor(poke_interval=POKE_INTERVAL, timeout=WAIT_TIMEOUT, mode="reschedule")
+        def wait_for_backfill(request_conf: dict[str, Any], backfill_id: int | None) -> PokeReturnValue:
+            """Reschedule-mode poll (frees the worker slot) until the scheduler completes the backfill."""
+            from airflow.sdk.exceptions import AirflowFailException
+
+            from timestream_pipeline.backfill_client import backfill_progress
+
+            request = _checked(request_conf)
+            if backfill_id is None or not request.wait_for_completion:
+                return PokeReturnValue(is_done=True)
+            try:
+                progress = backfill_progress(transport_from_settings(), request, backfill_id)
+            except BackfillApiError as error:
+                raise AirflowFailException(str(error)) from None
+            if not progress.completed:
+                return PokeReturnValue(is_done=False)
+            failed = [str(run.get("logical_date")) for run in progress.failed_runs]
+            if failed:
+                raise AirflowFailException(
+                    f"backfill {backfill_id} of {request.dag_id} finished with {len(failed)} failed run(s) "
+                    f"of {len(progress.runs)}: {', '.join(failed)}; fix the cause and re-trigger with "
+                    "reprocess_behavior=failed"
+                )
+            log.info(
+                "backfill %s of %s completed: %d run(s), none failed",
+                backfill_id,
+                request.dag_id,
+                len(progress.runs),
+            )
+            return PokeReturnValue(is_done=True, xcom_value=len(progress.runs))
+
+        request_conf = validate_conf()
+        wait_for_backfill(request_conf, create_backfill(request_conf))
+
+    return timestream_backfill()

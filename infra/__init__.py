@@ -1,0 +1,1 @@
+"""The CDK app's constructs: one concern per module, composed by `pipeline_stack.PipelineStack`."""

@@ -1,0 +1,107 @@
+"""What the Airflow DAGs may do, as one managed policy for an existing MWAA execution role.
+
+Exactly what the export and backfill DAGs call: query the two tables, read/write the export prefix,
+read the Glue tables, and (when the environment is named) start backfills through the REST API.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from infra.ingest_function import DESCRIBE_ENDPOINTS_REASON
+from infra.nag import acknowledge, finding_text
+from pipeline_config.exports import ExportSpec
+from pipeline_config.settings import Settings
+
+# The Apache Airflow role MWAA maps the caller to for InvokeRestApi; "User" may create DAG runs and
+# backfills but not change connections, variables or roles.
+AIRFLOW_RBAC_ROLE = "User"
+
+
+class MwaaAccess(Construct):
+    """`policy`: attached to `settings.mwaa_execution_role_name` when given, else left for the user."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        settings: Settings,
+        exports: tuple[ExportSpec, ...],
+        table_arns: list[str],
+        bucket: s3.IBucket,
+        glue_arns: list[str],
+        timestream_key: kms.IKey | None,
+    ) -> None:
+        super().__init__(scope, id_)
+        stack = Stack.of(self)
+        export_objects = bucket.arn_for_objects(f"{settings.export_prefix}/*")
+        query_actions = ["timestream:Select", "timestream:DescribeTable"]
+        if any(spec.mode == "unload" for spec in exports):
+            query_actions.append("timestream:Unload")
+        statements = [
+            iam.PolicyStatement(sid="QueryPipelineTables", actions=query_actions, resources=table_arns),
+            iam.PolicyStatement(
+                sid="TimestreamEndpointDiscovery", actions=["timestream:DescribeEndpoints"], resources=["*"]
+            ),
+            iam.PolicyStatement(
+                sid="ReadWriteExports",
+                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                resources=[export_objects],
+            ),
+            iam.PolicyStatement(
+                sid="ListExports",
+                actions=["s3:ListBucket"],
+                resources=[bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{settings.export_prefix}/*"]}},
+            ),
+            iam.PolicyStatement(
+                sid="ReadExportCatalog",
+                actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions"],
+                resources=glue_arns,
+            ),
+        ]
+        if timestream_key is not None:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="DecryptTimestreamData",
+                    actions=["kms:Decrypt"],
+                    resources=[timestream_key.key_arn],
+                    conditions={
+                        "StringEquals": {"kms:ViaService": f"timestream.{stack.region}.amazonaws.com"}
+                    },
+                )
+            )
+        if settings.mwaa_environment_name:
+            statements.append(
+                iam.PolicyStatement(
+                    sid="StartBackfills",
+                    actions=["airflow:InvokeRestApi"],
+                    resources=[
+                        stack.format_arn(
+                            service="airflow",
+                            resource="role",
+                            resource_name=f"{settings.mwaa_environment_name}/{AIRFLOW_RBAC_ROLE}",
+                        )
+                    ],
+                )
+            )
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description=f"Timestream pipeline DAGs ({settings.stack_name}): exactly what they call",
+            statements=statements,
+        )
+        acknowledge(self.policy, "AwsSolutions-IAM5[Resource::*]", DESCRIBE_ENDPOINTS_REASON)
+        acknowledge(
+            self.policy,
+            f"AwsSolutions-IAM5[Resource::{finding_text(self, export_objects)}]",
+            "The export DAGs create, overwrite and delete one hour's objects under the export prefix only",
+        )
+        if settings.mwaa_execution_role_name:
+            role = iam.Role.from_role_name(self, "ExecutionRole", settings.mwaa_execution_role_name)
+            self.policy.attach_to_role(role)

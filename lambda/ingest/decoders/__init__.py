@@ -1,0 +1,7 @@
+"""Payload decoders, one module per format, and the dispatcher that picks one by the payload's shape."""
+
+from __future__ import annotations
+
+from decoders.dispatch import JSON_FORMATS, Decoded, decode_payload
+
+__all__ = ["JSON_FORMATS", "Decoded", "decode_payload"]

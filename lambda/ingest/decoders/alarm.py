@@ -1,0 +1,44 @@
+"""The tutorial's alarm line: `id=<repr(uuid bytes)>||status=<S>||time=<ms>||location=<L>||sensor=<N>`.
+
+Stored as the tutorial stores it: dimensions Location and Sensor, measure `Alarm` VARCHAR = status.
+The id is discarded. Fields are split on `||` only where the next field name follows, and each
+field on its FIRST `=`, so an id holding `=` or `||` (random bytes do) still parses. Base64 wrapping
+(the tutorial's generator wraps once more than Kinesis does) is removed by the dispatcher.
+"""
+
+from __future__ import annotations
+
+import re
+
+from exceptions import InvalidValueError, UndecodableError
+
+from decoders import values
+from pipeline_config import names
+
+FIELDS = ("id", "status", "time", "location", "sensor")
+REQUIRED = ("status", "time", "location", "sensor")
+_FIELD_BOUNDARY = re.compile(r"\|\|(?=(?:" + "|".join(FIELDS) + r")=)")
+_LINE_START = re.compile(r"(?:" + "|".join(FIELDS) + r")=")
+
+
+def looks_like(text: str) -> bool:
+    """True for text shaped like an alarm line (the dispatcher's recognition rule)."""
+    return bool(_LINE_START.match(text)) and "||" in text
+
+
+def decode(text: str) -> list[values.TimestreamRecord]:
+    fields: dict[str, str] = {}
+    for part in _FIELD_BOUNDARY.split(text.strip()):
+        key, separator, value = part.partition("=")
+        if not separator or key not in FIELDS:
+            raise UndecodableError(f"alarm line field {part[:40]!r} is not one of {'/'.join(FIELDS)}=<value>")
+        if key in fields:
+            raise UndecodableError(f"alarm line holds {key}= twice; send each field once")
+        fields[key] = value
+    missing = [key for key in REQUIRED if key not in fields]
+    if missing:
+        raise InvalidValueError(missing[0], "is missing from the alarm line", f"send {'||'.join(FIELDS)}")
+    dims = values.dimensions({"Location": fields["location"], "Sensor": fields["sensor"]}, "alarm")
+    status = values.varchar_value(fields["status"], "status")
+    time = values.epoch_time(fields["time"], "time")
+    return [values.single_measure(dims, names.ALARM_MEASURE, status, values.VARCHAR, time, "MILLISECONDS")]

@@ -1,0 +1,107 @@
+"""Recognise a payload by its shape and hand it to the one decoder that understands it.
+
+No configuration: JSON objects are matched against each format's signature (the keys it must
+have); exactly one format may match. Text is an alarm line, or base64 of one of these (unwrapped
+up to MAX_UNWRAP times on top of Kinesis's own encoding).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from exceptions import DecodeError, QuarantineReason, UndecodableError
+
+from decoders import alarm, cep, devops_single, devops_wide, generic, sensor
+from decoders.values import TimestreamRecord
+
+MAX_UNWRAP = 2
+FUTURE_TOLERANCE = timedelta(minutes=15)  # Timestream rejects records further ahead than this
+JsonDecoder = Callable[[dict[str, Any]], list[TimestreamRecord]]
+
+JSON_FORMATS: dict[str, tuple[frozenset[str], JsonDecoder]] = {
+    "devops_single": (devops_single.SIGNATURE, devops_single.decode),
+    "devops_wide": (devops_wide.SIGNATURE, devops_wide.decode),
+    "sensor": (sensor.SIGNATURE, sensor.decode),
+    "cep": (cep.SIGNATURE, cep.decode),
+    "generic": (generic.SIGNATURE, generic.decode),
+}
+ALARM_FORMAT = "alarm"
+_NANOS_PER_UNIT = {"NANOSECONDS": 1, "MICROSECONDS": 10**3, "MILLISECONDS": 10**6, "SECONDS": 10**9}
+
+
+@dataclass(frozen=True)
+class Decoded:
+    format: str
+    records: list[TimestreamRecord]
+
+
+def decode_payload(payload: bytes, now_ns: int) -> Decoded:
+    """The Timestream records of one producer payload; raises DecodeError saying why it cannot be."""
+    try:
+        text = payload.decode("utf-8").strip()
+    except UnicodeDecodeError as error:
+        raise UndecodableError(f"payload is not UTF-8 text ({error.reason} at byte {error.start})") from None
+    for _ in range(MAX_UNWRAP + 1):
+        if text.startswith("{"):
+            decoded = _decode_json(text)
+            break
+        if alarm.looks_like(text):
+            decoded = Decoded(ALARM_FORMAT, alarm.decode(text))
+            break
+        text = _unwrapped(text)
+    else:
+        raise UndecodableError(
+            f"payload is still base64 after {MAX_UNWRAP} unwraps; send JSON or an alarm line"
+        )
+    for record in decoded.records:
+        _check_not_in_future(record, now_ns)
+    return decoded
+
+
+def _decode_json(text: str) -> Decoded:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UndecodableError(
+            f"payload is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
+    if not isinstance(document, dict):
+        raise UndecodableError("payload JSON is not an object; send one object per Kinesis record")
+    keys = document.keys()
+    matches = [name for name, (signature, _) in JSON_FORMATS.items() if signature <= keys]
+    if len(matches) != 1:
+        problem = "matches no known format" if not matches else f"is ambiguous ({' and '.join(matches)})"
+        known = "; ".join(f"{name}: {sorted(sig)}" for name, (sig, _) in JSON_FORMATS.items())
+        raise UndecodableError(
+            f"JSON object with keys {sorted(keys)[:12]} {problem}; required keys are {known}"
+        )
+    name = matches[0]
+    return Decoded(name, JSON_FORMATS[name][1](document))
+
+
+def _unwrapped(text: str) -> str:
+    try:
+        inner = base64.b64decode(text, validate=True)
+        return inner.decode("utf-8").strip()
+    except (binascii.Error, ValueError):
+        raise UndecodableError(
+            "payload is neither a JSON object, an alarm line (id=...||status=...) nor base64 of one"
+        ) from None
+
+
+def _check_not_in_future(record: TimestreamRecord, now_ns: int) -> None:
+    unit = record.get("TimeUnit", "MILLISECONDS")
+    ahead_ns = int(record["Time"]) * _NANOS_PER_UNIT[unit] - now_ns
+    if ahead_ns > FUTURE_TOLERANCE.total_seconds() * 10**9:
+        raise DecodeError(
+            QuarantineReason.FUTURE_TIMESTAMP,
+            f"time {record['Time']} {unit} is {ahead_ns / 60e9:.1f} min in the future; Timestream "
+            f"accepts at most {FUTURE_TOLERANCE.total_seconds() / 60:.0f} min ahead: check the producer's "
+            "clock and time unit",
+        )

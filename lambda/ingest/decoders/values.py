@@ -1,0 +1,156 @@
+"""Value rules shared by every decoder: what Timestream accepts, as strings ready for WriteRecords.
+
+Timestream rejects -0.0 (normalised to 0.0 here) and has no NaN/Infinity; BIGINT is signed 64-bit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from exceptions import InvalidValueError
+
+TimestreamRecord = dict[str, Any]
+
+DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP, MULTI = (
+    "DOUBLE",
+    "BIGINT",
+    "VARCHAR",
+    "BOOLEAN",
+    "TIMESTAMP",
+    "MULTI",
+)
+SCALAR_TYPES = (DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP)
+TIME_UNITS = ("MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS")
+_BIGINT_RANGE = range(-(2**63), 2**63)
+_INTEGER_TEXT = re.compile(r"-?[0-9]+")
+_BOOLEANS = {"true": "true", "false": "false"}
+
+
+def double_value(raw: Any, field: str) -> str:
+    """A finite number (or numeric string) as Timestream DOUBLE text; -0.0 becomes 0.0."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float | str):
+        raise InvalidValueError(field, f"{type(raw).__name__} is not a number", "send a finite number")
+    try:
+        number = float(raw)
+    except ValueError:
+        raise InvalidValueError(field, f"{raw!r} is not a number", "send a finite number") from None
+    if isinstance(raw, str) and "_" in raw:
+        raise InvalidValueError(field, f"{raw!r} is not a plain number", "send digits without '_'")
+    if not math.isfinite(number):
+        raise InvalidValueError(field, f"{raw!r} is not a finite number", "Timestream stores no NaN/Infinity")
+    return "0.0" if number == 0 else repr(number)
+
+
+def bigint_value(raw: Any, field: str) -> str:
+    """A whole number in the signed 64-bit range as BIGINT text (2.0 is accepted, 2.5 is not)."""
+    number: int | None = None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        number = raw
+    elif isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
+        number = int(raw)
+    elif isinstance(raw, str) and _INTEGER_TEXT.fullmatch(raw.strip()):
+        number = int(raw)
+    if number is None or number not in _BIGINT_RANGE:
+        raise InvalidValueError(field, f"{raw!r} is not a 64-bit whole number", "send an integer for BIGINT")
+    return str(number)
+
+
+def varchar_value(raw: Any, field: str) -> str:
+    """A non-empty string (Timestream stores no empty VARCHAR measure)."""
+    if not isinstance(raw, str) or not raw:
+        raise InvalidValueError(field, f"{raw!r} is not a non-empty string", "send text for VARCHAR")
+    return raw
+
+
+def boolean_value(raw: Any, field: str) -> str:
+    """true/false (JSON booleans or the strings) as BOOLEAN text."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, str) and raw.lower() in _BOOLEANS:
+        return _BOOLEANS[raw.lower()]
+    raise InvalidValueError(field, f"{raw!r} is not a boolean", "send true or false")
+
+
+def timestamp_value(raw: Any, field: str) -> str:
+    """A TIMESTAMP measure: a non-negative epoch integer."""
+    value = bigint_value(raw, field)
+    if value.startswith("-"):
+        raise InvalidValueError(field, f"{raw!r} is before 1970", "send a non-negative epoch time")
+    return value
+
+
+MEASURE_VALUE_BY_TYPE = {
+    DOUBLE: double_value,
+    BIGINT: bigint_value,
+    VARCHAR: varchar_value,
+    BOOLEAN: boolean_value,
+    TIMESTAMP: timestamp_value,
+}
+
+
+def measure_value(raw: Any, value_type: str, field: str) -> str:
+    """`raw` checked and rendered for `value_type` (one of SCALAR_TYPES)."""
+    render = MEASURE_VALUE_BY_TYPE.get(value_type)
+    if render is None:
+        raise InvalidValueError(
+            field, f"type {value_type!r} is unknown", f"use one of {', '.join(SCALAR_TYPES)}"
+        )
+    return render(raw, field)
+
+
+def epoch_time(raw: Any, field: str) -> str:
+    """A record time: a non-negative integer (or digit string) in the record's TimeUnit."""
+    return timestamp_value(raw, field)
+
+
+def time_unit(raw: Any, field: str) -> str:
+    if raw not in TIME_UNITS:
+        raise InvalidValueError(field, f"{raw!r} is not a TimeUnit", f"use one of {', '.join(TIME_UNITS)}")
+    return str(raw)
+
+
+def dimensions(pairs: Mapping[str, Any], where: str) -> list[dict[str, str]]:
+    """Timestream dimensions from name -> value; numbers become text, empty values are an error."""
+    result = []
+    for name, value in pairs.items():
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise InvalidValueError(
+                f"{where}.{name}", f"{type(value).__name__} cannot be a dimension", "send text"
+            )
+        text = str(value)
+        if not name or not text:
+            raise InvalidValueError(
+                f"{where}.{name}", "dimension names and values must be non-empty", "send text"
+            )
+        result.append({"Name": name, "Value": text, "DimensionValueType": "VARCHAR"})
+    return result
+
+
+def single_measure(
+    dims: list[dict[str, str]], name: str, value: str, value_type: str, time: str, unit: str
+) -> TimestreamRecord:
+    return {
+        "Dimensions": dims,
+        "MeasureName": name,
+        "MeasureValue": value,
+        "MeasureValueType": value_type,
+        "Time": time,
+        "TimeUnit": unit,
+    }
+
+
+def multi_measure(
+    dims: list[dict[str, str]], name: str, values: list[tuple[str, str, str]], time: str, unit: str
+) -> TimestreamRecord:
+    """One MULTI record; `values` holds (measure name, rendered value, type)."""
+    return {
+        "Dimensions": dims,
+        "MeasureName": name,
+        "MeasureValueType": MULTI,
+        "MeasureValues": [{"Name": n, "Value": v, "Type": t} for n, v, t in values],
+        "Time": time,
+        "TimeUnit": unit,
+    }

@@ -1,0 +1,37 @@
+"""Lambda entry point `handler.handler`: wiring only.
+
+The processor and its clients are built once per container, from the environment, at the first
+invocation; later invocations reuse them (one timestream-write client per container).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from clients import build_clients
+from config import IngestConfig
+from processor import Ingestor
+
+_ingestor: Ingestor | None = None
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
+    """Kinesis batch in, partial-batch response out (the mapping sets ReportBatchItemFailures)."""
+    return _processor().process(event)
+
+
+def _processor() -> Ingestor:
+    global _ingestor
+    if _ingestor is None:
+        config = IngestConfig.from_env()
+        write_client, s3_client = build_clients(config)
+        _ingestor = Ingestor(config, write_client, s3_client)
+    return _ingestor
+
+
+def reset() -> None:
+    """Forget the cached processor, so the next invocation reads the environment again (tests)."""
+    global _ingestor
+    if _ingestor is not None:
+        _ingestor.close()
+    _ingestor = None

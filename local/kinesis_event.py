@@ -1,0 +1,134 @@
+"""What Lambda hands a Kinesis-triggered function: the event, the context and the on-failure record.
+
+The shapes are the service's own (Lambda developer guide, "Using Lambda with Kinesis"), so a handler
+tested here behaves the same behind a real event source mapping.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+# The conditions Lambda writes into an on-failure record.
+RETRY_ATTEMPTS_EXHAUSTED = "RetryAttemptsExhausted"
+RECORD_AGE_EXCEEDED = "RecordAgeExceeded"
+
+
+@dataclass(frozen=True)
+class StreamRecord:
+    """One record read from a shard with GetRecords."""
+
+    shard_id: str
+    sequence_number: str
+    partition_key: str
+    data: bytes
+    arrival: datetime
+
+    @classmethod
+    def from_get_records(cls, shard_id: str, record: Mapping[str, Any]) -> StreamRecord:
+        return cls(
+            shard_id=shard_id,
+            sequence_number=record["SequenceNumber"],
+            partition_key=record["PartitionKey"],
+            data=record["Data"],
+            arrival=record["ApproximateArrivalTimestamp"],
+        )
+
+
+def function_arn(function_name: str, region: str, account: str) -> str:
+    return f"arn:aws:lambda:{region}:{account}:function:{function_name}"
+
+
+def kinesis_event(
+    records: Sequence[StreamRecord], *, stream_arn: str, region: str, account: str, function_name: str
+) -> dict[str, Any]:
+    """The event a Kinesis event source mapping passes to the function for one batch."""
+    role_arn = f"arn:aws:iam::{account}:role/{function_name}-role"
+    return {
+        "Records": [
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record.partition_key,
+                    "sequenceNumber": record.sequence_number,
+                    "data": base64.b64encode(record.data).decode("ascii"),
+                    "approximateArrivalTimestamp": record.arrival.timestamp(),
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"{record.shard_id}:{record.sequence_number}",
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": role_arn,
+                "awsRegion": region,
+                "eventSourceARN": stream_arn,
+            }
+            for record in records
+        ]
+    }
+
+
+def on_failure_record(
+    records: Sequence[StreamRecord],
+    *,
+    stream_arn: str,
+    condition: str,
+    function_arn: str,
+    invoke_count: int,
+    function_error: str | None,
+) -> dict[str, Any]:
+    """Lambda's on-failure destination record: the batch's metadata, never its payloads."""
+    first, last = records[0], records[-1]
+    return {
+        "requestContext": {
+            "requestId": str(uuid.uuid4()),
+            "functionArn": function_arn,
+            "condition": condition,
+            "approximateInvokeCount": invoke_count,
+        },
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": "$LATEST",
+            "functionError": function_error or "",
+        },
+        "version": "1.0",
+        "timestamp": _iso(datetime.now(UTC)),
+        "KinesisBatchInfo": {
+            "shardId": first.shard_id,
+            "startSequenceNumber": first.sequence_number,
+            "endSequenceNumber": last.sequence_number,
+            "approximateArrivalOfFirstRecord": _iso(first.arrival),
+            "approximateArrivalOfLastRecord": _iso(last.arrival),
+            "batchSize": len(records),
+            "streamArn": stream_arn,
+        },
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass
+class LocalLambdaContext:
+    """The attributes of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    invoked_function_arn: str
+    timeout_seconds: int
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_seconds
+        self.log_group_name = f"/aws/lambda/{self.function_name}"
+        self.log_stream_name = f"local/{self.aws_request_id}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))

@@ -1,0 +1,5 @@
+"""`python -m local.timestream serve|query ...`."""
+
+from local.timestream.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,103 @@
+"""`serve` the local Timestream, or `query` one (a running emulator or the real service) from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from pipeline_config import names
+
+DEFAULT_ENDPOINT = f"http://{names.LOCAL_TIMESTREAM_HOST}:{names.LOCAL_TIMESTREAM_PORT}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local.timestream", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the emulator in the foreground (Ctrl-C stops it)")
+    serve.add_argument(
+        "--host", default=names.LOCAL_TIMESTREAM_HOST, help="address to bind (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=names.LOCAL_TIMESTREAM_PORT, help="port (default: %(default)s)"
+    )
+    serve.add_argument("--db", help="DuckDB file that keeps the data across restarts (default: in memory)")
+    serve.add_argument("--s3-endpoint", help="S3 endpoint for UNLOAD, e.g. the local moto server's URL")
+    serve.add_argument("--region", default=names.LOCAL_REGION, help="region in ARNs (default: %(default)s)")
+    serve.add_argument(
+        "--account", default=names.LOCAL_ACCOUNT, help="account in ARNs (default: %(default)s)"
+    )
+    query = commands.add_parser(
+        "query", help="run one Timestream SQL statement and print the rows as a table"
+    )
+    query.add_argument("sql", help='the statement, e.g. "SELECT * FROM \\"db\\".\\"table\\" LIMIT 10"')
+    query.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help="emulator URL (default: %(default)s)")
+    query.add_argument(
+        "--region", default=names.LOCAL_REGION, help="region for the client (default: %(default)s)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return _query(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from local.timestream.server import TimestreamServer
+
+    try:
+        server = TimestreamServer(args.db, args.host, args.port, args.s3_endpoint, args.region, args.account)
+    except OSError as error:
+        raise SystemExit(
+            f"error: cannot listen on {args.host}:{args.port} ({error}); choose another --port"
+        ) from None
+    print(f"local Timestream listening on {server.url} (data: {args.db or 'in memory'})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    client = boto3.client("timestream-query", endpoint_url=args.endpoint, region_name=args.region)
+    columns: list[str] = []
+    rows: list[list[str]] = []
+    try:
+        for page in client.get_paginator("query").paginate(QueryString=args.sql):
+            columns = columns or [column["Name"] for column in page["ColumnInfo"]]
+            rows.extend([_text(datum) for datum in row["Data"]] for row in page["Rows"])
+    except ClientError as error:
+        raise SystemExit(f"error: {error.response['Error'].get('Message', error)}") from None
+    except BotoCoreError as error:
+        raise SystemExit(f"error: cannot query {args.endpoint} ({error}): is the emulator running?") from None
+    print(format_table(columns, rows))
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=sys.stderr)
+    return 0
+
+
+def _text(datum: dict) -> str:
+    if datum.get("NullValue"):
+        return "NULL"
+    if "ScalarValue" in datum:
+        return datum["ScalarValue"]
+    if "ArrayValue" in datum:
+        return "[" + ", ".join(_text(d) for d in datum["ArrayValue"]) + "]"
+    return "(" + ", ".join(_text(d) for d in datum.get("RowValue", {}).get("Data", [])) + ")"
+
+
+def format_table(columns: list[str], rows: list[list[str]]) -> str:
+    """Columns padded to their widest value, a header rule, one line per row."""
+    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
+    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines.extend(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows)
+    return "\n".join(lines)

@@ -1,0 +1,117 @@
+"""HTTP server on 127.0.0.1 speaking AWS JSON 1.0 (X-Amz-Target routing), usable in-process or standalone."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from local.timestream.exceptions import InternalServerException, TimestreamError, ValidationException
+from local.timestream.responses import TimestreamResponses
+from local.timestream.service import TimestreamService
+
+_LOG = logging.getLogger(__name__)
+_CONTENT_TYPE = "application/x-amz-json-1.0"
+
+
+class TimestreamServer:
+    """The local Timestream: `with TimestreamServer() as url:` or `.start()` / `.stop()`."""
+
+    def __init__(
+        self,
+        db_path: str | Path | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        s3_endpoint_url: str | None = None,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+    ) -> None:
+        self.service = TimestreamService(
+            db_path, region=region, account=account, s3_endpoint_url=s3_endpoint_url
+        )
+        self.responses = TimestreamResponses(self.service, self._address)
+        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self.responses))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._address()}"
+
+    def _address(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"{host}:{port}"
+
+    def start(self) -> str:
+        """Serve in a background thread; returns the base URL to pass as endpoint_url."""
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._httpd.serve_forever, name="local-timestream", daemon=True
+            )
+            self._thread.start()
+        return self.url
+
+    def serve_forever(self) -> None:
+        """Serve in the calling thread (the CLI)."""
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._httpd.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._httpd.server_close()
+        self.service.close()
+
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _handler_for(responses: TimestreamResponses) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            target = self.headers.get("X-Amz-Target", "")
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+                params = json.loads(self.rfile.read(length) or b"{}")
+                if not isinstance(params, dict):
+                    raise ValidationException("The request body must be a JSON object.")
+                self._send(200, responses.dispatch(target, params))
+            except json.JSONDecodeError as error:
+                self._send(400, ValidationException(f"The request body is not JSON: {error}").body())
+            except TimestreamError as error:
+                self._send(error.status, error.body())
+            except Exception as error:  # a bug in the emulator: report it as the service would
+                _LOG.exception("local Timestream failed on %s", target)
+                failure = InternalServerException(
+                    f"The local Timestream failed: {type(error).__name__}: {error}"
+                )
+                self._send(failure.status, failure.body())
+
+        def do_GET(self) -> None:
+            self._send(200, {"status": "ok", "service": "local-timestream"})
+
+        def _send(self, status: int, body: dict[str, Any]) -> None:
+            payload = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", _CONTENT_TYPE)
+            self.send_header("Content-Length", str(len(payload)))
+            self.send_header("x-amzn-RequestId", "local-timestream")
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            _LOG.debug("%s - %s", self.address_string(), format % args)
+
+    return Handler

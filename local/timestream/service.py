@@ -1,0 +1,96 @@
+"""The emulated service: the catalog, WriteRecords and Query (with UNLOAD) over one DuckDB storage."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from local.timestream.exceptions import ValidationException
+from local.timestream.models import Catalog
+from local.timestream.query import translate
+from local.timestream.results import ResultPages, encode_rows
+from local.timestream.storage import Storage, view_name
+from local.timestream.unload import Unloader, parse_unload
+from local.timestream.writes import RecordWriter
+
+_UNLOAD_COLUMNS = [
+    {"Name": "rows", "Type": {"ScalarType": "BIGINT"}},
+    {"Name": "metadataFile", "Type": {"ScalarType": "VARCHAR"}},
+    {"Name": "manifestFile", "Type": {"ScalarType": "VARCHAR"}},
+]
+
+
+class TimestreamService:
+    """Everything the API operations do, independent of HTTP."""
+
+    def __init__(
+        self,
+        db_path: str | Path | None = None,
+        *,
+        region: str = "us-east-1",
+        account: str = "123456789012",
+        s3_endpoint_url: str | None = None,
+        clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
+        self.storage = Storage(db_path)
+        self.catalog = Catalog(self.storage, region, account)
+        self.writer = RecordWriter(self.catalog, clock_ns)
+        self.pages = ResultPages()
+        self.unloader = Unloader(s3_endpoint_url, region)
+        self.clock_ns = clock_ns
+
+    def close(self) -> None:
+        self.storage.close()
+
+    def write_records(self, database: str, table: str, records: Any, common: dict | None) -> dict[str, Any]:
+        return {"RecordsIngested": self.writer.write_records(database, table, records, common)}
+
+    def query(
+        self, query_string: str, max_rows: int | None = None, next_token: str | None = None
+    ) -> dict[str, Any]:
+        """Run a query (or fetch its next page): Timestream's Query response."""
+        if not isinstance(query_string, str) or not query_string.strip():
+            raise ValidationException("QueryString is empty: send a SELECT or UNLOAD statement.")
+        if next_token:
+            return self.pages.next_page(self.pages.resume(query_string, next_token), max_rows)
+        unload = parse_unload(query_string)
+        names, duck_types, table = self.execute(unload.select if unload else query_string)
+        column_info, rows = encode_rows(names, duck_types, table)
+        scanned = table.nbytes
+        if unload:
+            pending = self.pages.start(query_string, _UNLOAD_COLUMNS, [], scanned)
+            written = self.unloader.write(unload, pending.query_id, column_info, rows, table)
+            pending.rows = [{"Data": [{"ScalarValue": str(written[c["Name"]])} for c in _UNLOAD_COLUMNS]}]
+            return self.pages.next_page(pending, max_rows)
+        return self.pages.next_page(self.pages.start(query_string, column_info, rows, scanned), max_rows)
+
+    def execute(self, timestream_sql: str) -> tuple[list[str], list[str], Any]:
+        """Translate and run a SELECT: column names, DuckDB types and an Arrow table."""
+        duck_sql = translate(timestream_sql, self._resolve_table, self.clock_ns())
+        try:
+            return self.storage.run_query(duck_sql)
+        except duckdb.Error as error:
+            raise ValidationException(_duckdb_message(error)) from None
+
+    def cancel_query(self, query_id: str) -> dict[str, Any]:
+        self.pages.cancel(query_id)
+        return {"CancellationMessage": f"Query {query_id} is cancelled (or had already finished)."}
+
+    def _resolve_table(self, database: str, table: str) -> str:
+        if (database, table) not in self.catalog.tables:
+            raise ValidationException(
+                f"Table {database}.{table} does not exist (check the database and table names)."
+            )
+        return view_name(self.catalog.tables[(database, table)].storage_id)
+
+
+def _duckdb_message(error: duckdb.Error) -> str:
+    text = str(error).replace("_ts_view.", "").strip()
+    first = text.splitlines()[0] if text else type(error).__name__
+    if "Function with name" in first and "does not exist" in first:
+        return f"{first} It is not supported by the local Timestream (DuckDB); rewrite the query without it."
+    return f"Query failed in the local Timestream: {first}"

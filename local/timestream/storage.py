@@ -1,0 +1,208 @@
+"""DuckDB storage: the catalog and one table per Timestream table, with a view that queries read.
+
+Each Timestream table is a DuckDB table `_ts_data.t<id>` (time TIMESTAMP_NS, measure_name, a VARCHAR
+column per dimension and a typed column per measure, added on demand, plus internal `__ts_*` columns
+for the record key, version and value) and a view `_ts_view.t<id>` that shows only the Timestream
+columns and hides data older than the magnetic-store retention. One lock serialises every call: the
+emulator favours simple correctness over concurrent throughput.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from local.timestream.records import Record
+
+COLUMN_SQL_TYPES = {
+    "DOUBLE": "DOUBLE",
+    "BIGINT": "BIGINT",
+    "VARCHAR": "VARCHAR",
+    "BOOLEAN": "BOOLEAN",
+    "TIMESTAMP": "TIMESTAMP_NS",
+}
+_ARROW_TYPES = {
+    "DOUBLE": pa.float64(),
+    "BIGINT": pa.int64(),
+    "VARCHAR": pa.string(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("ns"),
+}
+SERIES_COLUMN, VERSION_COLUMN, PAYLOAD_COLUMN = "__ts_series", "__ts_version", "__ts_payload"
+
+
+def quote(identifier: str) -> str:
+    """A DuckDB quoted identifier."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def data_table(storage_id: int) -> str:
+    return f"_ts_data.t{storage_id}"
+
+
+def view_name(storage_id: int) -> str:
+    return f"_ts_view.t{storage_id}"
+
+
+class Storage:
+    """One DuckDB database (a file, or memory when `path` is None or ':memory:')."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = str(path) if path else ":memory:"
+        self.lock = threading.RLock()
+        self._conn = duckdb.connect(self.path)
+        # Timestream (Presto) divides integers as integers and works in UTC.
+        self._conn.execute("SET integer_division = true")
+        self._conn.execute("SET TimeZone = 'UTC'")
+        for schema in ("_ts_meta", "_ts_data", "_ts_view"):
+            self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS _ts_meta.catalog "
+            "(kind VARCHAR, db VARCHAR, name VARCHAR, doc VARCHAR, PRIMARY KEY (kind, db, name))"
+        )
+
+    def close(self) -> None:
+        with self.lock:
+            self._conn.close()
+
+    # --- catalog -------------------------------------------------------------------------
+    def load_catalog(self) -> list[tuple[str, dict[str, Any]]]:
+        """Every saved (kind, document): databases and tables, as the models persisted them."""
+        with self.lock:
+            rows = self._conn.execute(
+                "SELECT kind, doc FROM _ts_meta.catalog ORDER BY kind, db, name"
+            ).fetchall()
+        return [(kind, json.loads(doc)) for kind, doc in rows]
+
+    def save_entry(self, kind: str, db: str, name: str, doc: dict[str, Any]) -> None:
+        with self.lock:
+            self._conn.execute(
+                "INSERT OR REPLACE INTO _ts_meta.catalog VALUES (?, ?, ?, ?)",
+                [kind, db, name, json.dumps(doc)],
+            )
+
+    def delete_entry(self, kind: str, db: str, name: str) -> None:
+        with self.lock:
+            self._conn.execute(
+                "DELETE FROM _ts_meta.catalog WHERE kind = ? AND db = ? AND name = ?", [kind, db, name]
+            )
+
+    # --- table data ----------------------------------------------------------------------
+    def create_data_table(self, storage_id: int) -> None:
+        with self.lock:
+            self._conn.execute(
+                f"CREATE TABLE IF NOT EXISTS {data_table(storage_id)} ("
+                f"{SERIES_COLUMN} VARCHAR, time TIMESTAMP_NS, {VERSION_COLUMN} BIGINT, "
+                f"{PAYLOAD_COLUMN} VARCHAR, measure_name VARCHAR)"
+            )
+
+    def drop_data_table(self, storage_id: int) -> None:
+        with self.lock:
+            self._conn.execute(f"DROP VIEW IF EXISTS {view_name(storage_id)}")
+            self._conn.execute(f"DROP TABLE IF EXISTS {data_table(storage_id)}")
+
+    def add_columns(self, storage_id: int, columns: dict[str, str]) -> None:
+        """Add dimension (VARCHAR) and measure columns, typed by Timestream scalar type."""
+        with self.lock:
+            for name, scalar_type in columns.items():
+                self._conn.execute(
+                    f"ALTER TABLE {data_table(storage_id)} ADD COLUMN IF NOT EXISTS "
+                    f"{quote(name)} {COLUMN_SQL_TYPES[scalar_type]}"
+                )
+
+    def refresh_view(self, storage_id: int, columns: Sequence[str], magnetic_days: int) -> None:
+        """The queryable view: Timestream's columns only, without data past magnetic retention."""
+        listed = ", ".join(quote(name) for name in columns)
+        with self.lock:
+            self._conn.execute(
+                f"CREATE OR REPLACE VIEW {view_name(storage_id)} AS SELECT {listed} "
+                f"FROM {data_table(storage_id)} "
+                f"WHERE time >= CAST(current_timestamp AS TIMESTAMP) - INTERVAL {int(magnetic_days)} DAY"
+            )
+
+    def existing_versions(
+        self, storage_id: int, keys: Iterable[tuple[str, int]]
+    ) -> dict[tuple[str, int], tuple[int, str]]:
+        """(series, time_ns) -> (version, payload) of the stored records among `keys`."""
+        keys = list(keys)
+        if not keys:
+            return {}
+        times = [time_ns for _, time_ns in keys]
+        series = sorted({series for series, _ in keys})
+        with self.lock:
+            rows = self._conn.execute(
+                f"SELECT {SERIES_COLUMN}, epoch_ns(time), {VERSION_COLUMN}, {PAYLOAD_COLUMN} "
+                f"FROM {data_table(storage_id)} WHERE time BETWEEN make_timestamp_ns(?) AND make_timestamp_ns(?) "
+                f"AND list_contains(?, {SERIES_COLUMN})",
+                [min(times), max(times), series],
+            ).fetchall()
+        wanted = set(keys)
+        return {(s, t): (v, p) for s, t, v, p in rows if (s, t) in wanted}
+
+    def upsert(self, storage_id: int, records: Sequence[Record], replaced: Iterable[tuple[str, int]]) -> None:
+        """Delete the `replaced` keys (a higher version wins), then append `records`."""
+        replaced = list(replaced)
+        with self.lock:
+            self._conn.execute("BEGIN TRANSACTION")
+            try:
+                for series, time_ns in replaced:
+                    self._conn.execute(
+                        f"DELETE FROM {data_table(storage_id)} WHERE {SERIES_COLUMN} = ? "
+                        "AND time = make_timestamp_ns(?)",
+                        [series, time_ns],
+                    )
+                self.append(storage_id, records_to_arrow(records))
+                self._conn.execute("COMMIT")
+            except Exception:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def append(self, storage_id: int, batch: pa.Table) -> None:
+        """Bulk-append rows whose columns already exist (used by upsert and by fast loaders)."""
+        with self.lock:
+            self._conn.register("__ts_batch", batch)
+            try:
+                self._conn.execute(f"INSERT INTO {data_table(storage_id)} BY NAME SELECT * FROM __ts_batch")
+            finally:
+                self._conn.unregister("__ts_batch")
+
+    # --- queries -------------------------------------------------------------------------
+    def run_query(self, sql: str) -> tuple[list[str], list[str], pa.Table]:
+        """Column names, DuckDB type names and the rows of a read-only query."""
+        with self.lock:
+            relation = self._conn.sql(sql)
+            if relation is None:
+                return [], [], pa.table({})
+            return list(relation.columns), [str(t) for t in relation.types], relation.to_arrow_table()
+
+
+def records_to_arrow(records: Sequence[Record]) -> pa.Table:
+    """Records as an Arrow table with the storage's columns (absent dimensions/measures are null)."""
+    columns: dict[str, list[Any]] = {
+        SERIES_COLUMN: [r.series_key for r in records],
+        "time": [r.time_ns for r in records],
+        VERSION_COLUMN: [r.version for r in records],
+        PAYLOAD_COLUMN: [r.payload for r in records],
+        "measure_name": [r.measure_name for r in records],
+    }
+    types: dict[str, pa.DataType] = {
+        SERIES_COLUMN: pa.string(),
+        "time": pa.timestamp("ns"),
+        VERSION_COLUMN: pa.int64(),
+        PAYLOAD_COLUMN: pa.string(),
+        "measure_name": pa.string(),
+    }
+    for position, record in enumerate(records):
+        for name, value in record.dimensions.items():
+            columns.setdefault(name, [None] * len(records))[position] = value
+            types[name] = pa.string()
+        for name, value in record.values.items():
+            columns.setdefault(name, [None] * len(records))[position] = value
+            types[name] = _ARROW_TYPES[record.types[name]]
+    return pa.table({name: pa.array(values, type=types[name]) for name, values in columns.items()})

@@ -1,0 +1,42 @@
+"""Generic fixtures for DAG tests: a moto server and an `aws_default` connection pointing at it.
+
+Usable by any DAG test: `moto_server` (session, reset per use through `moto`), `aws_default_conn`
+(env connection whose extra routes s3 and timestream-query to moto).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from pipeline_config import names
+from tests.dags.moto_connection import aws_connection_uri, free_port
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A ThreadedMotoServer on a free 127.0.0.1 port for the whole session; yields its URL."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def moto(moto_server: str) -> str:
+    """The moto server, emptied first (buckets, queued Timestream results)."""
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10).raise_for_status()
+    return moto_server
+
+
+@pytest.fixture
+def aws_default_conn(moto: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`aws_default` routes S3 and timestream-query to the (reset) moto server; yields its URL."""
+    uri = aws_connection_uri({"s3": moto, "timestream-query": moto, "timestream-write": moto})
+    monkeypatch.setenv(f"AIRFLOW_CONN_{names.DEFAULT_AWS_CONN_ID.upper()}", uri)
+    return moto

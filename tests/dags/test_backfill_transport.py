@@ -1,0 +1,198 @@
+"""Both transports send the validated request exactly as built: MWAA InvokeRestApi and Airflow's HTTP API."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from tests.dags.backfill_support import (
+    EXPECTED_BODY,
+    EXPORT_DAG_IDS,
+    HOURS,
+    PROBE_DAG_ID,
+    VALID_CONF,
+    RecordingApi,
+    recording_api,
+)
+from timestream_pipeline import backfill_request as br
+from timestream_pipeline.backfill_client import start_backfill
+from timestream_pipeline.backfill_transport import BackfillApiError, HttpTransport, MwaaTransport
+
+ENVIRONMENT = "pipeline-airflow"
+REQUEST = br.validate_backfill_conf(VALID_CONF, allowed_dag_ids=EXPORT_DAG_IDS, max_span_days=31)
+RUNS_QUERY = {
+    "dag_id_pattern": PROBE_DAG_ID,
+    "run_type": "backfill",
+    "logical_date_gte": "2026-11-01T00:00:00Z",
+    "logical_date_lte": "2026-11-01T05:00:00Z",
+    "order_by": "logical_date",
+    "limit": 100,
+    "offset": 0,
+}
+RUNS = [{"dag_id": PROBE_DAG_ID, "logical_date": hour, "state": "queued"} for hour in HOURS]
+
+
+@pytest.fixture
+def api() -> Iterator[RecordingApi]:
+    with recording_api() as running:
+        yield running
+
+
+def mwaa_hook_and_stubber() -> tuple[object, Stubber]:
+    from airflow.providers.amazon.aws.hooks.mwaa import MwaaHook
+
+    hook = MwaaHook(aws_conn_id=None, region_name="us-east-1")
+    return hook, Stubber(hook.conn)
+
+
+def test_mwaa_hook_transport_sends_the_exact_invoke_rest_api_calls() -> None:
+    """Through MwaaHook: POST /backfills with the expected body, then the runs query (no /api/v2 prefix)."""
+    # GIVEN the MwaaHook's own boto3 client, stubbed to expect exactly these two calls
+    hook, stubber = mwaa_hook_and_stubber()
+    stubber.add_response(
+        "invoke_rest_api",
+        {"RestApiStatusCode": 200, "RestApiResponse": {"id": 3}},
+        {
+            "Name": ENVIRONMENT,
+            "Path": "/backfills",
+            "Method": "POST",
+            "Body": EXPECTED_BODY,
+            "QueryParameters": {},
+        },
+    )
+    stubber.add_response(
+        "invoke_rest_api",
+        {"RestApiStatusCode": 200, "RestApiResponse": {"dag_runs": RUNS, "total_entries": 6}},
+        {
+            "Name": ENVIRONMENT,
+            "Path": "/dags/~/dagRuns",
+            "Method": "GET",
+            "Body": {},
+            "QueryParameters": RUNS_QUERY,
+        },
+    )
+    # WHEN the backfill is started
+    with stubber:
+        outcome = start_backfill(MwaaTransport.from_hook(hook, ENVIRONMENT), REQUEST)
+        stubber.assert_no_pending_responses()
+    # THEN the id and the six runs come back
+    assert (outcome.backfill_id, outcome.logical_dates) == (3, HOURS)
+
+
+def test_boto3_transport_dry_run_returns_the_planned_dates() -> None:
+    """The CLI's plain boto3 client: a dry run is one call to /backfills/dry_run."""
+    # GIVEN a stubbed boto3 'mwaa' client
+    client = boto3.client("mwaa", region_name="us-east-1")
+    stubber = Stubber(client)
+    planned = {"backfills": [{"logical_date": hour} for hour in HOURS], "total_entries": 6}
+    stubber.add_response(
+        "invoke_rest_api",
+        {"RestApiStatusCode": 200, "RestApiResponse": planned},
+        {
+            "Name": ENVIRONMENT,
+            "Path": "/backfills/dry_run",
+            "Method": "POST",
+            "Body": EXPECTED_BODY,
+            "QueryParameters": {},
+        },
+    )
+    dry_run = br.validate_backfill_conf(
+        {**VALID_CONF, "dry_run": True}, allowed_dag_ids=EXPORT_DAG_IDS, max_span_days=31
+    )
+    # WHEN the dry run is sent
+    with stubber:
+        outcome = start_backfill(MwaaTransport.from_boto3_client(client, ENVIRONMENT), dry_run)
+    # THEN no backfill id, and the planned dates
+    assert (outcome.backfill_id, outcome.logical_dates) == (None, HOURS)
+
+
+def test_mwaa_rest_api_error_keeps_airflow_status_and_detail() -> None:
+    """A refusal by Airflow behind MWAA surfaces its HTTP status and message, not a bare ClientError."""
+    # GIVEN MWAA answering with Airflow's 409
+    client = boto3.client("mwaa", region_name="us-east-1")
+    stubber = Stubber(client)
+    stubber.add_client_error(
+        "invoke_rest_api",
+        service_error_code="RestApiClientException",
+        http_status_code=400,
+        service_message="conflict",
+        response_meta={},
+        modeled_fields={"RestApiStatusCode": 409, "RestApiResponse": {"detail": "already running"}},
+    )
+    # WHEN the backfill is started THEN the error names the call and Airflow's answer
+    with stubber, pytest.raises(BackfillApiError, match=r"POST /backfills failed with 409.*already running"):
+        start_backfill(MwaaTransport.from_boto3_client(client, ENVIRONMENT), REQUEST)
+
+
+def test_a_path_over_mwaa_limit_is_refused_before_sending() -> None:
+    """MWAA takes paths of 64 characters at most; a longer one is refused locally."""
+    # GIVEN a client with no stubbed response (any call would fail the test)
+    client = boto3.client("mwaa", region_name="us-east-1")
+    with Stubber(client), pytest.raises(BackfillApiError, match="at most 64"):
+        # WHEN a 65-character path is sent THEN it is refused before any request
+        MwaaTransport.from_boto3_client(client, ENVIRONMENT).send(br.ApiCall("GET", "/" + "x" * 64))
+
+
+def test_http_transport_sends_the_exact_request_with_a_login_token(api: RecordingApi) -> None:
+    """Login/password are exchanged at /auth/token, then POST /api/v2/backfills carries the bearer."""
+    # GIVEN the recording API and a transport with credentials
+    api.runs = RUNS
+    transport = HttpTransport(api.url, username="backfiller", password="s3cret")
+    # WHEN the backfill is started
+    outcome = start_backfill(transport, REQUEST)
+    # THEN login, create and list were sent, in that order, exactly
+    login, create, runs = api.requests
+    assert (login.method, login.path, login.body) == (
+        "POST",
+        "/auth/token",
+        {"username": "backfiller", "password": "s3cret"},
+    )
+    assert (create.method, create.path, create.body) == ("POST", "/api/v2/backfills", EXPECTED_BODY)
+    assert create.headers["Authorization"] == "Bearer token-from-login"
+    assert (runs.method, runs.path) == ("GET", "/api/v2/dags/~/dagRuns")
+    assert {k: v[0] for k, v in runs.query.items()} == {k: str(v) for k, v in RUNS_QUERY.items()}
+    assert (outcome.backfill_id, outcome.logical_dates) == (7, HOURS)
+
+
+def test_http_transport_from_connection_uses_the_extra_token(api: RecordingApi) -> None:
+    """An Airflow HTTP connection with `extra.token` calls the API with that bearer and no login."""
+    from airflow.sdk import Connection
+
+    # GIVEN a connection such as AIRFLOW_CONN_BACKFILL_API would define
+    conn = Connection.from_json(
+        json.dumps({"conn_type": "http", "host": api.url, "extra": {"token": "t0k"}}), conn_id="backfill_api"
+    )
+    dry_run = br.validate_backfill_conf(
+        {**VALID_CONF, "dry_run": True}, allowed_dag_ids=EXPORT_DAG_IDS, max_span_days=31
+    )
+    # WHEN a dry run is sent
+    start_backfill(HttpTransport.from_connection(conn), dry_run)
+    # THEN one request, to the dry-run path, with the connection's token
+    (request,) = api.requests
+    assert (request.path, request.headers["Authorization"]) == ("/api/v2/backfills/dry_run", "Bearer t0k")
+
+
+def test_http_error_keeps_the_status_and_airflow_detail(api: RecordingApi) -> None:
+    """An HTTP error from the API server becomes a BackfillApiError with status and detail."""
+    # GIVEN a transport to a path the server does not know WHEN called THEN 404 and its detail
+    with pytest.raises(BackfillApiError, match="GET /nowhere failed with 404: Not Found"):
+        HttpTransport(api.url, token="t").send(br.ApiCall("GET", "/nowhere"))
+
+
+def test_an_unreachable_api_server_is_a_clear_error() -> None:
+    """No server listening: the error names the URL instead of a socket traceback."""
+    # GIVEN a URL where nothing listens WHEN called THEN the message names it
+    with pytest.raises(BackfillApiError, match=re.escape("unreachable: http://127.0.0.1:9")):
+        HttpTransport("http://127.0.0.1:9", token="t").send(br.backfill_call(REQUEST))
+
+
+def test_a_non_http_url_is_refused() -> None:
+    """Only http(s) URLs: urllib would otherwise open file:// and friends."""
+    # GIVEN a file URL WHEN a transport is made THEN it is refused
+    with pytest.raises(ValueError, match="must start with http"):
+        HttpTransport("file:///etc/passwd", token="t")

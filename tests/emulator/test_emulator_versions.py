@@ -1,0 +1,89 @@
+"""Version semantics: identical re-writes, higher versions, and partial success of a rejected call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from emulator_support import double_record, now_ms, query_all, scalar_rows
+
+
+def _values(query_client: Any, database: str, table: str) -> list[list[str | None]]:
+    sql = f'SELECT host, measure_value::double FROM "{database}"."{table}" ORDER BY host'
+    return scalar_rows(query_all(query_client, sql))
+
+
+def test_an_identical_rewrite_is_accepted(write_client: Any, query_client: Any, database: str, table: str) -> None:
+    """Sending the same record twice succeeds and stores it once."""
+    # GIVEN a stored record
+    record = double_record("h1", 10, now_ms())
+    write_client.write_records(DatabaseName=database, TableName=table, Records=[record])
+    # WHEN the identical record is sent again
+    response = write_client.write_records(DatabaseName=database, TableName=table, Records=[record])
+    # THEN it is counted as ingested and still stored once
+    assert response["RecordsIngested"]["Total"] == 1
+    assert _values(query_client, database, table) == [["h1", "10.0"]]
+
+
+def test_a_different_value_without_a_higher_version_is_rejected_and_the_rest_stored(
+    write_client: Any, query_client: Any, database: str, table: str
+) -> None:
+    """The conflicting record comes back with RecordIndex, Reason and ExistingVersion; the others are stored."""
+    # GIVEN h1 stored with value 10 (version 1)
+    stamp = now_ms()
+    write_client.write_records(DatabaseName=database, TableName=table, Records=[double_record("h1", 10, stamp)])
+    # WHEN a call sends a new host h0, a different h1 value at the same time, and a new host h2
+    call = [double_record("h0", 1, stamp), double_record("h1", 99, stamp), double_record("h2", 2, stamp)]
+    with pytest.raises(write_client.exceptions.RejectedRecordsException) as caught:
+        write_client.write_records(DatabaseName=database, TableName=table, Records=call)
+    # THEN only index 1 is rejected, with the existing version
+    [rejected] = caught.value.response["RejectedRecords"]
+    assert (rejected["RecordIndex"], rejected["ExistingVersion"]) == (1, 1)
+    assert "higher Version" in rejected["Reason"]
+    # AND h0 and h2 were stored while h1 kept its value
+    assert _values(query_client, database, table) == [["h0", "1.0"], ["h1", "10.0"], ["h2", "2.0"]]
+
+
+def test_a_higher_version_replaces_the_value(write_client: Any, query_client: Any, database: str, table: str) -> None:
+    """Version 2 with a different value updates the stored record in place."""
+    # GIVEN h1 = 10 at version 1
+    stamp = now_ms()
+    write_client.write_records(DatabaseName=database, TableName=table, Records=[double_record("h1", 10, stamp)])
+    # WHEN h1 = 20 is sent with Version 2
+    write_client.write_records(
+        DatabaseName=database, TableName=table, Records=[double_record("h1", 20, stamp, Version=2)]
+    )
+    # THEN one row holds the new value
+    assert _values(query_client, database, table) == [["h1", "20.0"]]
+
+
+def test_an_equal_version_with_a_different_value_is_rejected(write_client: Any, database: str, table: str) -> None:
+    """Version 3 over an existing version 3 with another value is rejected (not higher)."""
+    # GIVEN h1 = 10 at version 3
+    stamp = now_ms()
+    write_client.write_records(
+        DatabaseName=database, TableName=table, Records=[double_record("h1", 10, stamp, Version=3)]
+    )
+    # WHEN / THEN a different value at version 3 is rejected with ExistingVersion 3
+    with pytest.raises(write_client.exceptions.RejectedRecordsException) as caught:
+        write_client.write_records(
+            DatabaseName=database, TableName=table, Records=[double_record("h1", 11, stamp, Version=3)]
+        )
+    assert caught.value.response["RejectedRecords"][0]["ExistingVersion"] == 3
+
+
+def test_duplicates_within_one_call_follow_the_same_rules(
+    write_client: Any, query_client: Any, database: str, table: str
+) -> None:
+    """Within a call, a later record conflicting with an earlier one is rejected like a stored one."""
+    # GIVEN / WHEN one call holds h1=1 then h1=2 at the same time and version
+    stamp = now_ms()
+    with pytest.raises(write_client.exceptions.RejectedRecordsException) as caught:
+        write_client.write_records(
+            DatabaseName=database,
+            TableName=table,
+            Records=[double_record("h1", 1, stamp), double_record("h1", 2, stamp)],
+        )
+    # THEN the second is rejected and the first stored
+    assert [r["RecordIndex"] for r in caught.value.response["RejectedRecords"]] == [1]
+    assert _values(query_client, database, table) == [["h1", "1.0"]]

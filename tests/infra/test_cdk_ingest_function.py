@@ -1,0 +1,217 @@
+"""The ingest Lambdas: runtime, environment, logs, event source mappings, failure queue, role, asset."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from pathlib import Path
+
+from aws_cdk import assertions
+from cdk_helpers import SynthesizedStack, logical_id, only, policy_statements_by_action, resources, role_policy
+
+from infra.ingest_function import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
+from pipeline_config import names
+from pipeline_config.settings import REPO_ROOT, Settings
+
+DEFAULTS = Settings()
+ROLES = {"Raw": DEFAULTS.raw_table_name, "Cep": DEFAULTS.cep_table_name}
+
+
+def _function(tpl: dict, role: str) -> dict:
+    return tpl["Resources"][logical_id(tpl, "AWS::Lambda::Function", f"{role}IngestFunction")]["Properties"]
+
+
+def test_one_function_per_stream_on_latest_python_arm64(template: assertions.Template) -> None:
+    """Each stream has its own function on python3.14/arm64 with the handler entry point."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    # WHEN the functions are read
+    functions = [_function(tpl, role) for role in ROLES]
+    # THEN both use the newest runtime, arm64 and handler.handler, with the configured size
+    for function in functions:
+        assert function["Runtime"] == "python3.14"
+        assert function["Architectures"] == ["arm64"]
+        assert function["Handler"] == "handler.handler"
+        assert (function["MemorySize"], function["Timeout"]) == (
+            DEFAULTS.lambda_memory_mb,
+            DEFAULTS.lambda_timeout_seconds,
+        )
+
+
+def test_environment_names_the_database_table_and_quarantine(template: assertions.Template) -> None:
+    """Each function is told its own table; the variable names come from pipeline_config.names."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    bucket = {"Ref": logical_id(tpl, "AWS::S3::Bucket", "DataLakeBucket")}
+    for role, table in ROLES.items():
+        # WHEN the function's environment is read
+        variables = _function(tpl, role)["Environment"]["Variables"]
+        # THEN it names exactly its table, the database and the quarantine location
+        assert variables == {
+            names.ENV_TIMESTREAM_DATABASE: DEFAULTS.database_name,
+            names.ENV_TIMESTREAM_TABLE: table,
+            names.ENV_QUARANTINE_BUCKET: bucket,
+            names.ENV_QUARANTINE_PREFIX: DEFAULTS.quarantine_prefix,
+            names.ENV_POWERTOOLS_SERVICE_NAME: names.SERVICE_NAME,
+            names.ENV_POWERTOOLS_METRICS_NAMESPACE: names.METRICS_NAMESPACE,
+        }
+
+
+def test_each_function_logs_to_a_group_with_retention(template: assertions.Template) -> None:
+    """Logs go to a log group of the stack with log_retention_days, not to a never-expiring default."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    for role in ROLES:
+        # WHEN the function's logging config is followed to its group
+        group_id = _function(tpl, role)["LoggingConfig"]["LogGroup"]["Ref"]
+        # THEN the group expires logs after the configured days
+        assert tpl["Resources"][group_id]["Properties"]["RetentionInDays"] == DEFAULTS.log_retention_days
+
+
+def test_event_source_mappings_fail_safely(template: assertions.Template) -> None:
+    """Partial batch responses, bisect, finite retries and record age, and an on-failure queue."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    queue_id = logical_id(tpl, "AWS::SQS::Queue", "IngestFailuresQueue")
+    mappings = resources(tpl, "AWS::Lambda::EventSourceMapping").values()
+    # WHEN / THEN both mappings carry every setting
+    assert len(mappings) == 2
+    for mapping in mappings:
+        properties = dict(mapping["Properties"])
+        for key in ("EventSourceArn", "FunctionName", "Tags"):
+            properties.pop(key)
+        assert properties == {
+            "BatchSize": DEFAULTS.lambda_batch_size,
+            "MaximumBatchingWindowInSeconds": DEFAULTS.lambda_batching_window_seconds,
+            "ParallelizationFactor": DEFAULTS.lambda_parallelization_factor,
+            "MaximumRetryAttempts": DEFAULTS.lambda_retry_attempts,
+            "MaximumRecordAgeInSeconds": DEFAULTS.lambda_max_record_age_seconds,
+            "BisectBatchOnFunctionError": True,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "StartingPosition": "TRIM_HORIZON",
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}},
+        }
+
+
+def test_each_mapping_reads_its_own_stream_into_its_own_function(template: assertions.Template) -> None:
+    """The raw stream feeds the raw function and the CEP stream the CEP function."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    wiring = {
+        (m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0], m["Properties"]["FunctionName"]["Ref"])
+        for m in resources(tpl, "AWS::Lambda::EventSourceMapping").values()
+    }
+    # WHEN / THEN each stream pairs with the function of the same role
+    expected = {
+        (logical_id(tpl, "AWS::Kinesis::Stream", f"Streams{role}"), logical_id(tpl, "AWS::Lambda::Function", f"{role}Ingest"))
+        for role in ROLES
+    }
+    assert wiring == expected
+
+
+def test_failure_queue_is_encrypted_named_and_tls_only(template: assertions.Template) -> None:
+    """The on-failure queue uses SQS-managed encryption, keeps messages 14 days and denies plain HTTP."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    # WHEN the queue and its policy are read
+    queue = only(tpl, "AWS::SQS::Queue")
+    policy = only(tpl, "AWS::SQS::QueuePolicy")["PolicyDocument"]["Statement"]
+    # THEN it is encrypted and named, and its only statement denies insecure transport
+    assert queue == {
+        "QueueName": names.ingest_dlq_name(DEFAULTS.stack_name),
+        "SqsManagedSseEnabled": True,
+        "MessageRetentionPeriod": 14 * 24 * 3600,
+        "Tags": [{"Key": "project", "Value": names.SERVICE_NAME}],
+    }
+    assert [(s["Effect"], s["Condition"]) for s in policy] == [
+        ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
+    ]
+
+
+def test_role_writes_only_its_table_and_quarantine_and_reads_only_its_stream(
+    template: assertions.Template,
+) -> None:
+    """Each role's actions and resources are exactly the ones its function needs."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    bucket_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::S3::Bucket", "DataLakeBucket"), "Arn"]}
+    queue_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::SQS::Queue", "IngestFailuresQueue"), "Arn"]}
+    for role, table in ROLES.items():
+        # WHEN the role's policy is read action by action
+        actions = policy_statements_by_action(role_policy(tpl, f"{role}IngestRole"))
+        stream_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::Kinesis::Stream", f"Streams{role}"), "Arn"]}
+        log_group_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::Logs::LogGroup", f"{role}IngestLogs"), "Arn"]}
+        table_arn = f"arn:aws:timestream:eu-west-1:123456789012:database/{DEFAULTS.database_name}/table/{table}"
+        # THEN each action is on its own resource only
+        kinesis_read = {
+            a: [stream_arn]
+            for a in (
+                "kinesis:DescribeStream",
+                "kinesis:DescribeStreamConsumer",
+                "kinesis:DescribeStreamSummary",
+                "kinesis:GetRecords",
+                "kinesis:GetShardIterator",
+                "kinesis:ListShards",
+                "kinesis:ListStreams",
+                "kinesis:SubscribeToShard",
+            )
+        }
+        assert actions == {
+            "logs:CreateLogStream": [log_group_arn],
+            "logs:PutLogEvents": [log_group_arn],
+            "timestream:WriteRecords": [table_arn],
+            "timestream:DescribeEndpoints": ["*"],
+            "s3:PutObject": [{"Fn::Join": ["", [bucket_arn, f"/{DEFAULTS.quarantine_prefix}/*"]]}],
+            "sqs:GetQueueAttributes": [queue_arn],
+            "sqs:GetQueueUrl": [queue_arn],
+            "sqs:SendMessage": [queue_arn],
+            **kinesis_read,
+        }
+
+
+def test_powertools_layer_comes_from_the_public_parameter_of_the_pinned_version(
+    template: assertions.Template,
+) -> None:
+    """The layer is the official one for python3.14/arm64, at the version the tests run with."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    # WHEN the functions' layer is followed to its template parameter
+    layers = {dumps_ref(_function(tpl, role)["Layers"]) for role in ROLES}
+    parameter = tpl["Parameters"][next(iter(layers))]
+    # THEN it is the SSM public parameter of the pinned version, equal to the installed package
+    assert len(layers) == 1
+    assert parameter == {"Type": "AWS::SSM::Parameter::Value<String>", "Default": POWERTOOLS_LAYER_PARAMETER}
+    assert POWERTOOLS_LAYER_PARAMETER == f"/aws/service/powertools/python/arm64/python3.14/{POWERTOOLS_VERSION}"
+    assert importlib.metadata.version("aws-lambda-powertools") == POWERTOOLS_VERSION
+
+
+def dumps_ref(layers: list[dict]) -> str:
+    assert len(layers) == 1
+    return layers[0]["Ref"]
+
+
+def test_asset_holds_the_handler_package_and_pipeline_config_without_caches(
+    default_stack: SynthesizedStack,
+) -> None:
+    """The zip Lambda runs holds lambda/ingest's modules at its root plus pipeline_config, nothing else."""
+    # GIVEN the synthesized assembly
+    tpl = default_stack.json
+    code = _function(tpl, "Raw")["Code"]
+    asset_dir = default_stack.outdir / ("asset." + code["S3Key"].removesuffix(".zip"))
+    # WHEN the staged asset is listed
+    staged = sorted(p.relative_to(asset_dir).as_posix() for p in asset_dir.rglob("*") if p.is_file())
+    # THEN it is exactly the handler's .py files (no tests, no caches) and pipeline_config's
+    ingest = REPO_ROOT / "lambda" / "ingest"
+    expected = sorted(
+        [_rel(p, ingest) for p in ingest.rglob("*.py") if not _ignored(p, ingest)]
+        + [_rel(p, REPO_ROOT) for p in (REPO_ROOT / "pipeline_config").glob("*.py")]
+    )
+    assert "handler.py" in staged
+    assert staged == expected
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _ignored(path: Path, root: Path) -> bool:
+    return bool({"__pycache__", "tests"} & set(path.relative_to(root).parts))

@@ -1,0 +1,68 @@
+"""The ingest Lambda under test: its folder on sys.path (as the Lambda runtime has it), moto for AWS.
+
+`lambda` is a Python keyword, so the handler's modules are imported as top-level names
+(`import handler`), exactly as the runtime imports them from the asset's root.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from pipeline_config import names
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda" / "ingest"))
+
+import handler
+from ingest_support import BUCKET, CEP_TABLE, DATABASE, PREFIX, RAW_TABLE, Event
+from ingest_timestream_rules import TimestreamRules
+
+
+@pytest.fixture
+def ingest_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variables the CDK app sets on the raw-table function."""
+    monkeypatch.setenv(names.ENV_TIMESTREAM_DATABASE, DATABASE)
+    monkeypatch.setenv(names.ENV_TIMESTREAM_TABLE, RAW_TABLE)
+    monkeypatch.setenv(names.ENV_QUARANTINE_BUCKET, BUCKET)
+    monkeypatch.setenv(names.ENV_QUARANTINE_PREFIX, PREFIX)
+
+
+# One session for every test: a new boto3 session re-reads the service models (~0.3 s per client).
+_SESSION = boto3.Session()
+
+
+@pytest.fixture
+def aws(ingest_env: None) -> Iterator[None]:
+    """moto with the database, both tables and the quarantine bucket; boto3's default session shared."""
+    boto3.DEFAULT_SESSION = _SESSION
+    with mock_aws():
+        write = boto3.client("timestream-write")
+        write.create_database(DatabaseName=DATABASE)
+        for table in (RAW_TABLE, CEP_TABLE):
+            write.create_table(DatabaseName=DATABASE, TableName=table)
+        boto3.client("s3").create_bucket(Bucket=BUCKET)
+        yield
+    boto3.DEFAULT_SESSION = None
+
+
+@pytest.fixture
+def timestream(aws: None) -> Iterator[TimestreamRules]:
+    """Timestream's write rules on every client built from now on (the handler's included)."""
+    rules = TimestreamRules()
+    _SESSION.events.register(TimestreamRules.EVENT, rules)
+    handler.reset()
+    yield rules
+    handler.reset()
+    _SESSION.events.unregister(TimestreamRules.EVENT, rules)
+
+
+@pytest.fixture
+def invoke(timestream: TimestreamRules) -> Callable[[Event], dict[str, Any]]:
+    """Call the real handler as Lambda does."""
+    return lambda event: handler.handler(event, None)

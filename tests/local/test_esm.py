@@ -1,0 +1,272 @@
+"""The local event source mapping delivers Kinesis records with Lambda's semantics (moto Kinesis and SQS)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.esm import LocalEventSourceMapping, MappingConfig
+
+REGION = "us-east-1"
+
+
+class RecordingFunction:
+    """A test double of a Lambda function: records each event; fails the records it is told to."""
+
+    def __init__(
+        self,
+        *,
+        raise_on: set[bytes] = frozenset(),
+        report_once: set[bytes] = frozenset(),
+        bad_id: bool = False,
+    ) -> None:
+        self.raise_on, self.report_once, self.bad_id = raise_on, set(report_once), bad_id
+        self.batches: list[list[tuple[str, bytes]]] = []
+        self.events: list[dict[str, Any]] = []
+
+    def __call__(self, event: dict[str, Any], context: Any) -> Mapping[str, Any]:
+        self.events.append(event)
+        batch = [
+            (r["kinesis"]["sequenceNumber"], base64.b64decode(r["kinesis"]["data"])) for r in event["Records"]
+        ]
+        self.batches.append(batch)
+        if any(data in self.raise_on for _, data in batch):
+            raise RuntimeError("poison record in batch")
+        if self.bad_id:
+            self.bad_id = False
+            return {"batchItemFailures": [{"itemIdentifier": ""}]}
+        failed = [seq for seq, data in batch if data in self.report_once]
+        self.report_once -= {data for _, data in batch}
+        return {"batchItemFailures": [{"itemIdentifier": seq} for seq in failed]}
+
+    def succeeded(self) -> list[bytes]:
+        """Payloads of batches that returned without error, in delivery order."""
+        return [
+            data
+            for batch in self.batches
+            if not any(data in self.raise_on for _, data in batch)
+            for _, data in batch
+        ]
+
+
+@pytest.fixture
+def aws() -> Iterator[tuple[Any, Any, str]]:
+    with mock_aws():
+        kinesis = boto3.client("kinesis", region_name=REGION)
+        sqs = boto3.client("sqs", region_name=REGION)
+        kinesis.create_stream(StreamName="events", ShardCount=1)
+        queue_url = sqs.create_queue(QueueName="ingest-failures")["QueueUrl"]
+        yield kinesis, sqs, queue_url
+
+
+def put(kinesis: Any, payloads: list[bytes], stream: str = "events") -> list[str]:
+    return [
+        kinesis.put_record(StreamName=stream, Data=data, PartitionKey=data.decode())["SequenceNumber"]
+        for data in payloads
+    ]
+
+
+def mapping(
+    aws: tuple[Any, Any, str],
+    function: Any,
+    tmp_path: Path,
+    stream: str = "events",
+    clock: Any = time.time,
+    **overrides: Any,
+) -> LocalEventSourceMapping:
+    kinesis, sqs, queue_url = aws
+    config = {"function_name": "ingest", "batch_size": 4, "retry_attempts": 5, "max_record_age_seconds": 3600}
+    return LocalEventSourceMapping(
+        kinesis=kinesis,
+        sqs=sqs,
+        stream_name=stream,
+        handler=function,
+        config=MappingConfig(**{**config, **overrides}),
+        on_failure_queue_url=queue_url,
+        checkpoint_path=tmp_path / "checkpoints.json",
+        clock=clock,
+    )
+
+
+def failure_messages(aws: tuple[Any, Any, str]) -> list[dict[str, Any]]:
+    _, sqs, queue_url = aws
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+PAYLOADS = [f"r{i:02d}".encode() for i in range(10)]
+
+
+def test_every_record_is_delivered_once_in_order_per_shard(aws: tuple[Any, Any, str], tmp_path: Path) -> None:
+    """Each record reaches the function exactly once, in sequence order within its shard."""
+    # GIVEN a stream with three shards holding 60 records
+    kinesis = aws[0]
+    kinesis.create_stream(StreamName="wide", ShardCount=3)
+    payloads = [f"key{i:03d}".encode() for i in range(60)]
+    put(kinesis, payloads, stream="wide")
+    function = RecordingFunction()
+    # WHEN the mapping runs until idle with batches of 7
+    mapping(aws, function, tmp_path, stream="wide", batch_size=7).run_until_idle()
+    # THEN every payload arrived once, no batch exceeded 7, and each shard's sequence numbers increase
+    delivered = [data for batch in function.batches for _, data in batch]
+    assert sorted(delivered) == sorted(payloads)
+    assert max(len(batch) for batch in function.batches) <= 7
+    per_shard: dict[str, list[int]] = {}
+    for event in function.events:
+        for record in event["Records"]:
+            shard = record["eventID"].split(":")[0]
+            per_shard.setdefault(shard, []).append(int(record["kinesis"]["sequenceNumber"]))
+    assert len(per_shard) > 1
+    assert all(sequence == sorted(sequence) for sequence in per_shard.values())
+
+
+def test_events_have_the_shape_lambda_delivers(aws: tuple[Any, Any, str], tmp_path: Path) -> None:
+    """The handler receives a genuine Kinesis event: base64 data, sequence numbers, ARNs, event ids."""
+    # GIVEN one record in the stream
+    sequence = put(aws[0], [b'{"x": 1}'])[0]
+    function = RecordingFunction()
+    # WHEN it is delivered
+    engine = mapping(aws, function, tmp_path)
+    engine.run_until_idle()
+    # THEN the event carries every field Lambda sets
+    record = function.events[0]["Records"][0]
+    assert base64.b64decode(record["kinesis"]["data"]) == b'{"x": 1}'
+    assert record["kinesis"]["sequenceNumber"] == sequence
+    assert record["kinesis"]["kinesisSchemaVersion"] == "1.0"
+    assert isinstance(record["kinesis"]["approximateArrivalTimestamp"], float)
+    assert record["eventSourceARN"] == engine.stream_arn
+    assert record["eventID"] == f"shardId-000000000000:{sequence}"
+    assert (record["eventSource"], record["eventName"], record["awsRegion"]) == (
+        "aws:kinesis",
+        "aws:kinesis:record",
+        REGION,
+    )
+
+
+def test_partial_failure_is_redelivered_from_the_lowest_failed_sequence_number(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """batchItemFailures checkpoints before the lowest failed record and redelivers everything after it."""
+    # GIVEN a batch of 4 whose 3rd and 2nd records are reported failed once
+    put(aws[0], PAYLOADS[:4])
+    function = RecordingFunction(report_once={PAYLOADS[2], PAYLOADS[1]})
+    # WHEN the mapping runs
+    mapping(aws, function, tmp_path).run_until_idle()
+    # THEN the second invocation starts at the lowest failed record and carries the rest of the batch
+    assert [[data for _, data in batch] for batch in function.batches] == [PAYLOADS[:4], PAYLOADS[1:4]]
+    assert failure_messages(aws) == []
+
+
+def test_an_item_identifier_not_in_the_batch_fails_the_whole_batch(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """An empty or unknown itemIdentifier makes Lambda redeliver the entire batch."""
+    # GIVEN a function whose first response names an empty identifier
+    put(aws[0], PAYLOADS[:3])
+    function = RecordingFunction(bad_id=True)
+    # WHEN the mapping runs
+    mapping(aws, function, tmp_path).run_until_idle()
+    # THEN the whole batch is delivered again
+    assert [[data for _, data in batch] for batch in function.batches] == [PAYLOADS[:3], PAYLOADS[:3]]
+
+
+def test_an_error_bisects_the_batch_until_the_poison_record_is_alone(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """With bisect on, the neighbours of a record that makes the function raise are all delivered."""
+    # GIVEN 8 records, the 6th of which always makes the function raise
+    sequences = put(aws[0], PAYLOADS[:8])
+    function = RecordingFunction(raise_on={PAYLOADS[5]})
+    # WHEN the mapping runs with batches of 8 and 5 retries
+    mapping(aws, function, tmp_path, batch_size=8).run_until_idle()
+    # THEN every other record succeeded in order and only the poison record's metadata went to the queue
+    assert function.succeeded() == PAYLOADS[:5] + PAYLOADS[6:8]
+    [message] = failure_messages(aws)
+    info = message["KinesisBatchInfo"]
+    assert (info["batchSize"], info["startSequenceNumber"], info["endSequenceNumber"]) == (
+        1,
+        sequences[5],
+        sequences[5],
+    )
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+
+
+def test_exhausted_retries_send_the_batch_metadata_and_move_past_it(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """After retry_attempts retries the batch goes to the on-failure queue and the shard moves on."""
+    # GIVEN 8 records in batches of 4, the first batch poisoned, bisect off, 2 retries
+    sequences = put(aws[0], PAYLOADS[:8])
+    function = RecordingFunction(raise_on={PAYLOADS[1]})
+    # WHEN the mapping runs
+    engine = mapping(aws, function, tmp_path, bisect_batch_on_error=False, retry_attempts=2)
+    engine.run_until_idle()
+    # THEN the first batch was tried 3 times, reported with its metadata, and the second batch delivered
+    assert len(function.batches) == 4
+    assert function.succeeded() == PAYLOADS[4:8]
+    [message] = failure_messages(aws)
+    info = message["KinesisBatchInfo"]
+    assert info == {
+        **info,
+        "shardId": "shardId-000000000000",
+        "startSequenceNumber": sequences[0],
+        "endSequenceNumber": sequences[3],
+        "batchSize": 4,
+        "streamArn": engine.stream_arn,
+    }
+    assert message["requestContext"]["approximateInvokeCount"] == 3
+    assert engine.stats.records_discarded == 4
+
+
+def test_records_older_than_the_maximum_age_are_not_delivered(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """Records past max record age skip the function and are reported as RecordAgeExceeded."""
+    # GIVEN records that, by the mapping's clock, arrived two hours ago
+    put(aws[0], PAYLOADS[:3])
+    function = RecordingFunction()
+    # WHEN the mapping (max age one hour) runs
+    mapping(aws, function, tmp_path, clock=lambda: time.time() + 7200).run_until_idle()
+    # THEN the function was never invoked and the batch was reported
+    assert function.batches == []
+    [message] = failure_messages(aws)
+    assert message["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert message["KinesisBatchInfo"]["batchSize"] == 3
+
+
+def test_a_restarted_mapping_resumes_from_its_checkpoints(aws: tuple[Any, Any, str], tmp_path: Path) -> None:
+    """A new mapping on the same checkpoint file delivers only records it has not finished."""
+    # GIVEN a mapping that has drained 5 records, then 3 more records arrive
+    put(aws[0], PAYLOADS[:5])
+    mapping(aws, RecordingFunction(), tmp_path).run_until_idle()
+    put(aws[0], PAYLOADS[5:8])
+    function = RecordingFunction()
+    # WHEN a fresh mapping starts from the same checkpoint file
+    mapping(aws, function, tmp_path).run_until_idle()
+    # THEN it delivers exactly the 3 new records
+    assert function.succeeded() == PAYLOADS[5:8]
+
+
+def test_checkpoints_of_a_recreated_stream_are_ignored(aws: tuple[Any, Any, str], tmp_path: Path) -> None:
+    """A stream deleted and re-created under the same name is read from its beginning."""
+    # GIVEN a drained stream that is then deleted and re-created with new records
+    kinesis = aws[0]
+    put(kinesis, PAYLOADS[:5])
+    mapping(aws, RecordingFunction(), tmp_path).run_until_idle()
+    kinesis.delete_stream(StreamName="events")
+    time.sleep(0.01)
+    kinesis.create_stream(StreamName="events", ShardCount=1)
+    put(kinesis, PAYLOADS[5:7])
+    function = RecordingFunction()
+    # WHEN a mapping starts with the old checkpoint file
+    mapping(aws, function, tmp_path).run_until_idle()
+    # THEN it delivers the new stream's records
+    assert function.succeeded() == PAYLOADS[5:7]
