@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, DefaultStackSynthesizer, Stack, Validations
+from aws_cdk import Acknowledgment, DefaultStackSynthesizer, Stack, Stage, Validations
+from cdk_nag import AwsSolutionsChecks
 from constructs import IConstruct
 
 NAG_PACK = "AwsSolutions"
+
+
+def check_with_cdk_nag(stack: Stack) -> None:
+    """Run AwsSolutionsChecks on every synth of the stack's app; a new finding fails the synth."""
+    Validations.of(Stage.of(stack)).add_plugins(AwsSolutionsChecks(stack))  # type: ignore[arg-type]
 
 
 def acknowledge(scope: IConstruct, rule: str, reason: str) -> None:

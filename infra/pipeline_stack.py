@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Stage, Tags, Validations
-from cdk_nag import AwsSolutionsChecks
+from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Tags, Validations
 from constructs import Construct
 
 from infra.alarms import PipelineAlarms
@@ -15,6 +14,7 @@ from infra.failure_queue import FailureQueue
 from infra.glue_catalog import GlueCatalog
 from infra.ingest_function import IngestFunction, powertools_layer
 from infra.mwaa_access import MwaaAccess
+from infra.nag import check_with_cdk_nag
 from infra.streams import Streams
 from infra.timeseries_store import TimeseriesStore
 from pipeline_config import names
@@ -97,7 +97,7 @@ class PipelineStack(Stack):
         )
         Tags.of(self).add("project", names.SERVICE_NAME)
         # cdk-nag runs on every synth of this stack (app, tests, CLI) and fails it on a new finding.
-        Validations.of(Stage.of(self)).add_plugins(AwsSolutionsChecks(self))
+        check_with_cdk_nag(self)
         Validations.of(self).acknowledge(
             Acknowledgment(id="CloudFormation-Validate::W3697", reason=_TIMESTREAM_MAINTENANCE)
         )

@@ -7,7 +7,6 @@ imports airflow; the functions below import it lazily for that reason.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from datetime import datetime
@@ -54,17 +53,24 @@ def runtime_settings(settings: Settings, state: LocalStackState) -> RuntimeSetti
     return RuntimeSettings.from_settings(settings, bucket=state.bucket, region=state.region)
 
 
-def airflow_environment(settings: Settings, state: LocalStackState, airflow_home: Path) -> dict[str, str]:
-    """Every variable Airflow and the DAGs need to run against the local stack."""
+def pipeline_environment(settings: Settings, state: LocalStackState) -> dict[str, str]:
+    """The connection, the settings Variable and fake credentials, as Airflow environment variables."""
     return {
         **LOCAL_CREDENTIALS,
+        f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": connection_json(state),
+        f"AIRFLOW_VAR_{names.RUNTIME_SETTINGS_VARIABLE.upper()}": runtime_settings(settings, state).to_json(),
+    }
+
+
+def airflow_environment(settings: Settings, state: LocalStackState, airflow_home: Path) -> dict[str, str]:
+    """Every variable Airflow and the DAGs need to run on SQLite against the local stack."""
+    return {
+        **pipeline_environment(settings, state),
         "AIRFLOW_HOME": str(airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": connection_json(state),
-        f"AIRFLOW_VAR_{names.RUNTIME_SETTINGS_VARIABLE.upper()}": runtime_settings(settings, state).to_json(),
     }
 
 
@@ -85,31 +91,36 @@ def reset_metadata_db() -> None:
     db.resetdb()
 
 
-def load_dag(dag_id: str) -> Any:
-    """The DAG as the DAG processor would parse it from the DAGs folder."""
+def load_dags(dag_ids: list[str], *, fail_fast: bool = True) -> dict[str, Any]:
+    """The DAGs as the DAG processor parses them from the DAGs folder.
+
+    `fail_fast` sets retries to 0: in a demo or a test a failure should show at once, not after the
+    exponential retry delays meant for a flaky production dependency.
+    """
     from airflow.dag_processing.dagbag import DagBag
 
-    bag = DagBag(dag_folder=str(DAGS_FOLDER), include_examples=False)
+    if str(DAGS_FOLDER) not in sys.path:
+        sys.path.append(str(DAGS_FOLDER))  # as the DAG processor does, for timestream_pipeline
+    bag = DagBag(str(DAGS_FOLDER))
     if bag.import_errors:
         problems = "; ".join(
             f"{path}: {error.strip().splitlines()[-1]}" for path, error in bag.import_errors.items()
         )
         raise SystemExit(f"error: the DAGs folder has import errors: {problems}")
-    dag = bag.get_dag(dag_id)
-    if dag is None:
-        raise SystemExit(f"error: no DAG {dag_id!r} in {DAGS_FOLDER}; found {sorted(bag.dag_ids)}")
-    return dag
+    missing = sorted(set(dag_ids) - set(bag.dag_ids))
+    if missing:
+        raise SystemExit(f"error: no DAG {missing} in {DAGS_FOLDER}; found {sorted(bag.dag_ids)}")
+    dags = {dag_id: bag.get_dag(dag_id) for dag_id in dag_ids}
+    if fail_fast:
+        for dag in dags.values():
+            for task in dag.tasks:
+                task.retries = 0
+    return dags
 
 
 def run_dag(dag: Any, *, logical_date: datetime | None, conf: dict[str, Any] | None = None) -> str:
     """One `dag.test()` run; returns its final state ("success" or "failed")."""
-    quiet = logging.getLogger("airflow")
-    previous = quiet.level
-    quiet.setLevel(logging.WARNING)
-    try:
-        run = dag.test(logical_date=logical_date, run_conf=conf)
-    finally:
-        quiet.setLevel(previous)
+    run = dag.test(logical_date=logical_date, run_after=logical_date, run_conf=conf)
     return str(getattr(run.state, "value", run.state))
 
 

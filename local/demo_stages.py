@@ -129,10 +129,12 @@ def backfill_one_hour(
         refused = "(accepted?!)"
     except BackfillConfError as error:
         refused = error.problems[0]
+    # Airflow backfills every logical date in [from_date, to_date], both ends included; an hourly
+    # export's logical date is the start of its hour, so the hour alone is [H, H+59:59].
     conf = {
         "dag_id": dag_id,
         "from_date": f"{hour:%Y-%m-%dT%H:%M:%SZ}",
-        "to_date": f"{hour + timedelta(hours=1):%Y-%m-%dT%H:%M:%SZ}",
+        "to_date": f"{hour + timedelta(hours=1, seconds=-1):%Y-%m-%dT%H:%M:%SZ}",
     }
     request = validate_backfill_conf(
         conf, allowed_dag_ids=allowed, max_span_days=settings.backfill_max_span_days

@@ -96,12 +96,13 @@ def _as_int(text: str) -> int | str:
 
 
 def _transport(args: argparse.Namespace) -> Transport:
+    """The target named on the command line; ValueError when there is none or it is incomplete."""
     if args.airflow_url:
         if not args.token:
-            raise SystemExit(f"--airflow-url needs a bearer token: pass --token or set ${TOKEN_ENV}")
+            raise ValueError(f"--airflow-url needs a bearer token: pass --token or set ${TOKEN_ENV}")
         return HttpTransport(args.airflow_url, token=args.token)
     if not args.environment:
-        raise SystemExit("no target: pass --environment <MWAA environment> or --airflow-url <API server URL>")
+        raise ValueError("no target: pass --environment <MWAA environment> or --airflow-url <API server URL>")
     import boto3
 
     return MwaaTransport.from_boto3_client(boto3.client("mwaa", region_name=args.region), args.environment)
@@ -142,7 +143,11 @@ def run(args: argparse.Namespace, transport_factory: Any = _transport) -> int:
     except br.BackfillConfError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_INVALID
-    transport = transport_factory(args)
+    try:
+        transport = transport_factory(args)
+    except ValueError as error:  # no target, no token, not an http(s) URL
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
     try:
         outcome = start_backfill(transport, request)
         print(outcome.describe(request))

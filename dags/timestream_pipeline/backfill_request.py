@@ -23,13 +23,21 @@ ALLOWED_FIELDS = REQUIRED_FIELDS + OPTIONAL_FIELDS
 
 # An Airflow DAG id is letters, digits, '_', '-' and '.'; ours are stricter (see names.export_dag_id).
 DAG_ID_PATTERN = r"^[a-z][a-z0-9_]{0,199}$"
-# ISO 8601 date-time in UTC, to the second; the offset must be spelled out (Z or +00:00).
-UTC_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?(Z|\+00:00)$"
+# ISO 8601 date-time in UTC; the offset must be spelled out (Z or +00:00). Fractions are allowed
+# because browsers write them (JavaScript's toISOString gives 2026-11-01T00:00:00.000Z).
+UTC_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|\+00:00)$"
 _DAG_ID = re.compile(DAG_ID_PATTERN)
 _UTC_DATETIME = re.compile(UTC_DATETIME_PATTERN)
-_ANY_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2})$")
+_ANY_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([+-]\d{2}:\d{2})$")
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 WIRE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def wire(moment: datetime) -> str:
+    """UTC as Airflow prints it: 2026-11-01T00:00:00Z (fractions only when there are some)."""
+    if moment.microsecond:
+        return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).strftime(WIRE_FORMAT)
 
 
 class BackfillConfError(ValueError):
@@ -56,8 +64,8 @@ class BackfillRequest:
         """The same request as a JSON-able conf (XCom, logs); `validate_backfill_conf` reads it back."""
         return {
             "dag_id": self.dag_id,
-            "from_date": self.from_date.strftime(WIRE_FORMAT),
-            "to_date": self.to_date.strftime(WIRE_FORMAT),
+            "from_date": wire(self.from_date),
+            "to_date": wire(self.to_date),
             "reprocess_behavior": self.reprocess_behavior,
             "max_active_runs": self.max_active_runs,
             "dry_run": self.dry_run,
@@ -92,7 +100,7 @@ def _parse_utc(name: str, value: Any, problems: list[str]) -> datetime | None:
         problems.append(f"{name}: {value!r} has no time; write '{value}T00:00:00Z' (UTC)")
     elif _ANY_DATETIME.fullmatch(value):
         try:
-            utc = datetime.fromisoformat(value).astimezone(UTC).strftime(WIRE_FORMAT)
+            utc = wire(datetime.fromisoformat(value).astimezone(UTC))
             problems.append(f"{name}: {value!r} is not in UTC; write it as '{utc}'")
         except ValueError as error:
             problems.append(f"{name}: {value!r} is not a real date-time ({error}); fix the date")
@@ -171,8 +179,8 @@ def validate_backfill_conf(
     if start and end:
         if start >= end:
             problems.append(
-                f"from_date/to_date: from_date {start:{WIRE_FORMAT}} must be earlier than "
-                f"to_date {end:{WIRE_FORMAT}}; swap or widen them"
+                f"from_date/to_date: from_date {wire(start)} must be earlier than "
+                f"to_date {wire(end)}; swap or widen them"
             )
         elif end - start > timedelta(days=max_span_days):
             problems.append(
@@ -196,8 +204,8 @@ def backfill_call(request: BackfillRequest) -> ApiCall:
     """POST /backfills (or /backfills/dry_run): the one call that creates or plans a backfill."""
     body = {
         "dag_id": request.dag_id,
-        "from_date": request.from_date.strftime(WIRE_FORMAT),
-        "to_date": request.to_date.strftime(WIRE_FORMAT),
+        "from_date": wire(request.from_date),
+        "to_date": wire(request.to_date),
         "run_backwards": False,
         "dag_run_conf": {},
         "reprocess_behavior": request.reprocess_behavior,
@@ -216,8 +224,8 @@ def backfill_runs_call(request: BackfillRequest, offset: int, limit: int = 100) 
     query = {
         "dag_id_pattern": request.dag_id,
         "run_type": "backfill",
-        "logical_date_gte": request.from_date.strftime(WIRE_FORMAT),
-        "logical_date_lte": request.to_date.strftime(WIRE_FORMAT),
+        "logical_date_gte": wire(request.from_date),
+        "logical_date_lte": wire(request.to_date),
         "order_by": "logical_date",
         "limit": limit,
         "offset": offset,

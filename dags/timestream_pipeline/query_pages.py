@@ -61,14 +61,15 @@ def _column_positions(page: dict, schema: pa.Schema, export: str) -> list[int]:
     return [returned.index(name) for name in schema.names]
 
 
-def _scalars(rows: list[dict], position: int, column: str, export: str) -> list[str | None]:
-    values = [row["Data"][position].get("ScalarValue") for row in rows]
+def _scalars(data: tuple[dict, ...], column: str, export: str) -> list[str | None]:
+    """One column's values as strings; a datum that is neither scalar nor null is an error."""
+    values = [datum.get("ScalarValue") for datum in data]
     if None in values:
-        for row_number, (value, row) in enumerate(zip(values, rows, strict=True)):
-            if value is None and not row["Data"][position].get("NullValue"):
+        for row_number, (value, datum) in enumerate(zip(values, data, strict=True)):
+            if value is None and not datum.get("NullValue"):
                 raise QueryResultError(
-                    f"export {export}: column {column} row {row_number} is not a scalar "
-                    f"({row['Data'][position]}); select scalar values only"
+                    f"export {export}: column {column} row {row_number} is not a scalar ({datum}); "
+                    "select scalar values only"
                 )
     return values
 
@@ -100,8 +101,9 @@ def page_to_batch(page: dict, schema: pa.Schema, export: str) -> pa.RecordBatch 
     if not rows:
         return None
     positions = _column_positions(page, schema, export)
+    by_column = list(zip(*(row["Data"] for row in rows), strict=True))  # one pass over the rows
     arrays = [
-        _convert(_scalars(rows, position, field.name, export), field, export)
+        _convert(_scalars(by_column[position], field.name, export), field, export)
         for position, field in zip(positions, schema, strict=True)
     ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

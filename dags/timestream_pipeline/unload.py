@@ -8,6 +8,7 @@ partial files and no manifest), never from listing the prefix.
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -16,12 +17,16 @@ from timestream_pipeline.hour_partition import HourPartition, delete_keys, list_
 from timestream_pipeline.query_pages import QueryResultError, iter_query_pages
 from timestream_pipeline.sql_render import quote_string
 
+log = logging.getLogger(__name__)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-# What UNLOAD writes per format (compressed, so the file names say so).
+# UNLOAD options per export format; CSV gets a header so Glue/Athena can skip it by count.
 _OPTIONS = {
-    "parquet": ("format = 'PARQUET', compression = 'GZIP'", ".parquet"),
-    "csv": ("format = 'CSV', compression = 'GZIP', include_header = 'true'", ".csv.gz"),
+    "parquet": "format = 'PARQUET', compression = 'GZIP'",
+    "csv": "format = 'CSV', compression = 'GZIP', include_header = 'true'",
 }
+# Suffixes UNLOAD gives its files; a promoted file keeps its suffix, so readers know its encoding.
+_SUFFIXES = (".parquet.gz", ".csv.gz", ".parquet", ".csv", ".gz")
+_DEFAULT_SUFFIX = {"parquet": ".parquet", "csv": ".csv.gz"}
 
 
 @dataclass(frozen=True)
@@ -42,13 +47,15 @@ def attempt_prefix(run_staging: str, try_number: int) -> str:
 
 def unload_statement(sql: str, bucket: str, prefix: str, fmt: str) -> str:
     """`UNLOAD (<sql>) TO 's3://bucket/prefix/' WITH (...)`."""
-    options, _ = _OPTIONS[fmt]
+    options = _OPTIONS[fmt]
     return f"UNLOAD ({sql}) TO {quote_string(f's3://{bucket}/{prefix}')} WITH ({options})"
 
 
-def promoted_name(index: int, fmt: str) -> str:
-    """`part-00000.parquet` / `part-00000.csv.gz`."""
-    return f"part-{index:05d}{_OPTIONS[fmt][1]}"
+def promoted_name(index: int, staged_key: str, fmt: str) -> str:
+    """`part-00000` plus the staged file's suffix (e.g. `.parquet.gz`): fixed names, honest encodings."""
+    base = staged_key.rsplit("/", 1)[-1].lower()
+    suffix = next((s for s in _SUFFIXES if base.endswith(s)), _DEFAULT_SUFFIX[fmt])
+    return f"part-{index:05d}{suffix}"
 
 
 def _split_uri(uri: str) -> tuple[str, str]:
@@ -94,9 +101,24 @@ def unload_and_promote(
         keys, rows = _read_manifest(s3, _manifest_uri(client, statement), partition.bucket, staging)
         files = []
         for index, key in enumerate(keys):
-            name = promoted_name(index, fmt)
+            name = promoted_name(index, key, fmt)
             s3.copy({"Bucket": partition.bucket, "Key": key}, partition.bucket, partition.key(name))
             files.append(name)
-        return UnloadResult(files=files, rows=rows)
-    finally:
-        delete_keys(s3, partition.bucket, list_keys(s3, partition.bucket, staging))
+        result = UnloadResult(files=files, rows=rows)
+    except BaseException:
+        _clear_staging(s3, partition.bucket, staging, failing=True)
+        raise
+    _clear_staging(s3, partition.bucket, staging, failing=False)
+    return result
+
+
+def _clear_staging(s3: Any, bucket: str, staging: str, *, failing: bool) -> None:
+    """Delete the attempt's staging objects; while already failing, a cleanup error must not hide why."""
+    try:
+        delete_keys(s3, bucket, list_keys(s3, bucket, staging))
+    except Exception:
+        if not failing:
+            raise
+        log.exception(
+            "could not clear staging s3://%s/%s (the bucket's lifecycle rule expires it)", bucket, staging
+        )

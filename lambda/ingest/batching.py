@@ -65,24 +65,28 @@ def _series_key(item: PendingRecord) -> tuple[Any, ...]:
 
 def _shared_dimensions(records: Sequence[TimestreamRecord]) -> list[dict[str, str]]:
     first, *rest = records
-    shared = {_hashable(d) for d in first.get("Dimensions", ())}
+    shared = {_dimension_key(d) for d in first.get("Dimensions", ())}
     for record in rest:
-        shared &= {_hashable(d) for d in record.get("Dimensions", ())}
+        shared &= {_dimension_key(d) for d in record.get("Dimensions", ())}
         if not shared:
             return []
-    return [d for d in first.get("Dimensions", ()) if _hashable(d) in shared]
+    return [d for d in first.get("Dimensions", ()) if _dimension_key(d) in shared]
 
 
 def _without(record: TimestreamRecord, common: TimestreamRecord) -> TimestreamRecord:
     stripped = {key: value for key, value in record.items() if key not in common or key == "Dimensions"}
     if "Dimensions" in common:
-        lifted = {_hashable(d) for d in common["Dimensions"]}
-        remaining = [d for d in record.get("Dimensions", ()) if _hashable(d) not in lifted]
+        lifted = {_dimension_key(d) for d in common["Dimensions"]}
+        remaining = [d for d in record.get("Dimensions", ()) if _dimension_key(d) not in lifted]
         if remaining:
             stripped["Dimensions"] = remaining
         else:
             stripped.pop("Dimensions", None)
     return stripped
+
+
+def _dimension_key(dimension: dict[str, str]) -> tuple[str, str, str]:
+    return (dimension["Name"], dimension["Value"], dimension.get("DimensionValueType", "VARCHAR"))
 
 
 def _hashable(value: Any) -> Any:

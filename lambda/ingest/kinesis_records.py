@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from exceptions import MalformedEventError
+from exceptions import MalformedEventError, UndecodableError
 
 UNKNOWN_STREAM = "unknown-stream"
 UNKNOWN_SHARD = "unknown-shard"
@@ -45,7 +45,7 @@ class SourceRecord:
         try:
             return base64.b64decode(self.data_base64, validate=True)
         except (binascii.Error, ValueError) as error:
-            raise ValueError(f"kinesis.data is not valid base64 ({error})") from error
+            raise UndecodableError(f"kinesis.data is not valid base64 ({error})") from None
 
 
 def source_records(event: Mapping[str, Any]) -> list[SourceRecord]:

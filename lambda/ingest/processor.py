@@ -103,8 +103,12 @@ class Ingestor:
             except DecodeError as error:
                 verdicts[source.index] = Verdict(reason=error.reason, detail=error.message)
                 continue
-            except ValueError as error:  # kinesis.data itself is not base64
-                verdicts[source.index] = Verdict(reason=QuarantineReason.UNDECODABLE, detail=str(error))
+            except Exception as error:  # a decoder bug: deterministic, so retrying would block the shard
+                where = {"sequence_number": source.sequence_number, "error_type": type(error).__name__}
+                self._log.error("decoder failed; record quarantined", extra=where)
+                self._log.debug("decoder failure", exc_info=True)  # the message may quote the payload
+                detail = f"decoder failed ({type(error).__name__}: {error}); report this payload as a bug"
+                verdicts[source.index] = Verdict(reason=QuarantineReason.UNDECODABLE, detail=detail)
                 continue
             verdicts[source.index] = WRITTEN
             pending.extend(PendingRecord(source.index, record) for record in decoded.records)
@@ -177,6 +181,8 @@ class Ingestor:
                 "write_records_calls": counts.write_calls,
             },
         )
+        if counts.retried:
+            self._log.warning("records left for Lambda to retry", extra={"retried": counts.retried})
         if self._publish:
             publish_metrics(
                 counts, self.config.metrics_namespace, self.config.service_name, self.config.table

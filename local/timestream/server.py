@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,8 +35,7 @@ class TimestreamServer:
             db_path, region=region, account=account, s3_endpoint_url=s3_endpoint_url
         )
         self.responses = TimestreamResponses(self.service, self._address)
-        self._httpd = ThreadingHTTPServer((host, port), _handler_for(self.responses))
-        self._httpd.daemon_threads = True
+        self._httpd = _Server((host, port), _handler_for(self.responses))
         self._thread: threading.Thread | None = None
 
     @property
@@ -50,7 +50,7 @@ class TimestreamServer:
         """Serve in a background thread; returns the base URL to pass as endpoint_url."""
         if self._thread is None:
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, name="local-timestream", daemon=True
+                target=self._httpd.serve_forever, args=(0.05,), name="local-timestream", daemon=True
             )
             self._thread.start()
         return self.url
@@ -65,6 +65,7 @@ class TimestreamServer:
             self._thread.join(timeout=5)
             self._thread = None
         self._httpd.server_close()
+        self._httpd.close_connections()
         self.service.close()
 
     def __enter__(self) -> str:
@@ -76,9 +77,41 @@ class TimestreamServer:
         self.stop()
 
 
+class _Server(ThreadingHTTPServer):
+    """Tracks keep-alive connections so that stop() can end their threads (and release DuckDB)."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
+        super().__init__(address, handler)
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    def close_connections(self) -> None:
+        with self.connections_lock:
+            for connection in self.connections:
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.connections.clear()
+
+
 def _handler_for(responses: TimestreamResponses) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out as two writes: no 40 ms stalls
+        server: _Server
+
+        def setup(self) -> None:
+            super().setup()
+            with self.server.connections_lock:
+                self.server.connections.add(self.connection)
+
+        def finish(self) -> None:
+            with self.server.connections_lock:
+                self.server.connections.discard(self.connection)
+            super().finish()
 
         def do_POST(self) -> None:
             target = self.headers.get("X-Amz-Target", "")

@@ -1,17 +1,20 @@
 """Generic fixtures for DAG tests: a moto server and an `aws_default` connection pointing at it.
 
-Usable by any DAG test: `moto_server` (session, reset per use through `moto`), `aws_default_conn`
-(env connection whose extra routes s3 and timestream-query to moto).
+Usable by any DAG test: `dag_bag` (dags/ parsed once per session), `moto_server` (session; reset
+per use through `moto`), `aws_default_conn` (env connection whose extra routes s3 and
+timestream-query to moto).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
 
 from pipeline_config import names
+from pipeline_config.settings import REPO_ROOT
 from tests.dags.moto_connection import aws_connection_uri, free_port
 
 
@@ -40,3 +43,11 @@ def aws_default_conn(moto: str, monkeypatch: pytest.MonkeyPatch) -> str:
     uri = aws_connection_uri({"s3": moto, "timestream-query": moto, "timestream-write": moto})
     monkeypatch.setenv(f"AIRFLOW_CONN_{names.DEFAULT_AWS_CONN_ID.upper()}", uri)
     return moto
+
+
+@pytest.fixture(scope="session")
+def dag_bag(airflow_db: None) -> Any:
+    """The DAG folder parsed once (AIRFLOW__CORE__DAGS_FOLDER is dags/, set by tests/conftest.py)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    return DagBag(str(REPO_ROOT / "dags"))

@@ -60,7 +60,7 @@ def api_url(airflow_db: None, tmp_path_factory: pytest.TempPathFactory) -> Itera
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", f"{USER}:admin")
         patch.setenv("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE", str(passwords))
-        patch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "backfill-tests-jwt-secret-0123456789")
+        patch.setenv("AIRFLOW__API_AUTH__JWT_SECRET", "backfill-tests-jwt-secret-" + "0123456789abcdef" * 3)
         serialize_into_db(folder, folder)
         serialize_into_db(DAGS_FOLDER / "timestream_backfill.py", DAGS_FOLDER)
         from airflow.api_fastapi.app import create_app

@@ -195,3 +195,12 @@ def test_the_module_entry_point_refuses_a_shell_payload(exports_file: Path) -> N
     assert result.returncode == EXIT_INVALID
     assert "dag_id: 'x;touch /tmp/pwned' is not a valid DAG id" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_no_target_is_a_usage_error(exports_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Valid arguments but neither --environment nor --airflow-url: exit 2 with what to pass."""
+    # GIVEN no MWAA environment (explicitly empty) and no URL WHEN the CLI runs
+    code = run(parse_args(argv(exports_file, "--environment", "")))
+    # THEN exit 2 naming both options
+    assert code == EXIT_INVALID
+    assert "pass --environment <MWAA environment> or --airflow-url" in capsys.readouterr().err

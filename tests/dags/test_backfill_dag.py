@@ -153,3 +153,18 @@ def test_without_a_target_in_the_settings_the_run_fails_with_a_message(
     states = run_dag(VALID_CONF)
     assert states["create_backfill"] == "failed"
     assert api.requests == []
+
+
+def test_an_mwaa_environment_in_the_settings_selects_invoke_rest_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment comes from the settings: with mwaa_environment_name set, MWAA is the transport."""
+    from timestream_pipeline.backfill_dag import transport_from_settings
+    from timestream_pipeline.backfill_transport import MwaaTransport
+
+    # GIVEN settings naming an MWAA environment (and an API connection, which MWAA takes precedence over)
+    monkeypatch.setenv(
+        SETTINGS_VARIABLE_ENV,
+        runtime_settings_json(mwaa_environment_name="pipeline-airflow", airflow_api_conn_id=API_CONN_ID),
+    )
+    # WHEN the transport is chosen THEN it is MWAA, for that environment
+    transport = transport_from_settings()
+    assert isinstance(transport, MwaaTransport) and transport.environment_name == "pipeline-airflow"

@@ -186,3 +186,11 @@ def test_defaults_fill_the_optional_fields_and_plus_zero_offset_is_utc() -> None
     # THEN the defaults apply and the body is the expected one
     assert br.backfill_call(request).body == EXPECTED_BODY
     assert (request.dry_run, request.wait_for_completion) == (False, False)
+
+
+def test_a_browser_style_timestamp_is_accepted_and_normalised() -> None:
+    """JavaScript's toISOString (milliseconds, Z) is UTC too; the body carries the plain form."""
+    # GIVEN from_date as a browser writes it WHEN validated and built
+    call = br.backfill_call(validate({**VALID_CONF, "from_date": "2026-11-01T00:00:00.000Z"}))
+    # THEN the body is the one expected
+    assert call.body == EXPECTED_BODY

@@ -22,12 +22,9 @@ SENSOR_ROWS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def export_dags(airflow_db: None) -> dict[str, Any]:
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(str(support.DAGS_DIR))
-    return {dag_id: dag for dag_id, dag in bag.dags.items() if dag_id.startswith(names.EXPORT_DAG_ID_PREFIX)}
+@pytest.fixture
+def sensor_dag(dag_bag: Any) -> Any:
+    return dag_bag.dags[names.export_dag_id("sensor_readings")]
 
 
 @pytest.fixture
@@ -35,11 +32,6 @@ def lake(aws_default_conn: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     """An empty data-lake bucket on a fresh moto, with the runtime settings pointing at it."""
     support.set_settings(monkeypatch)
     return support.create_bucket(aws_default_conn)
-
-
-@pytest.fixture
-def sensor_dag(export_dags: dict[str, Any]) -> Any:
-    return export_dags[names.export_dag_id("sensor_readings")]
 
 
 @pytest.fixture

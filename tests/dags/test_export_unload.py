@@ -22,11 +22,9 @@ from timestream_pipeline.unload import attempt_prefix, staging_prefix, unload_st
 EXPORT = "cep_events"
 
 
-@pytest.fixture(scope="module")
-def cep_dag(airflow_db: None) -> Any:
-    from airflow.dag_processing.dagbag import DagBag
-
-    return DagBag(str(support.DAGS_DIR)).dags[names.export_dag_id(EXPORT)]
+@pytest.fixture
+def cep_dag(dag_bag: Any) -> Any:
+    return dag_bag.dags[names.export_dag_id(EXPORT)]
 
 
 @pytest.fixture
@@ -98,7 +96,7 @@ def unload_answer(manifest_uri: str | None) -> list[dict[str, Any]]:
 def test_unload_promotes_the_manifest_files_and_removes_staging(
     lake: Any, aws_default_conn: str, cep_dag: Any
 ) -> None:
-    """Staged files become part-0000N in the hour's partition, the marker counts their rows, staging is gone."""
+    """Staged files become part-0000N in the partition, the marker counts their rows, staging is gone."""
     # GIVEN Timestream's UNLOAD output for the hour in the attempt's staging prefix, plus a stray file
     staging = first_attempt_staging()
     files = {"b_part.parquet": parquet_bytes(2), "a_part.parquet": parquet_bytes(2)}

@@ -71,3 +71,10 @@ def make_table(write_client: Any, database: str) -> Callable[..., str]:
 @pytest.fixture
 def table(make_table: Callable[..., str]) -> str:
     return make_table()
+
+
+@pytest.fixture(scope="module")
+def unvalidated_query_client(endpoint: str) -> Any:
+    """A query client without botocore's parameter checks, to reach the server's own."""
+    config = Config(parameter_validation=False, retries={"max_attempts": 1})
+    return boto3.client("timestream-query", endpoint_url=endpoint, region_name=REGION, config=config)

@@ -41,7 +41,11 @@ def cdk_app(outdir: Path) -> App:
 def synthesize(settings: Settings, exports: tuple[ExportSpec, ...], outdir: Path) -> SynthesizedStack:
     app = cdk_app(outdir)
     stack = PipelineStack(
-        app, "PipelineStack", settings=settings, exports=exports, env=Environment(account=ACCOUNT, region=REGION)
+        app,
+        "PipelineStack",
+        settings=settings,
+        exports=exports,
+        env=Environment(account=ACCOUNT, region=REGION),
     )
     template = assertions.Template.from_stack(stack)
     app.synth()

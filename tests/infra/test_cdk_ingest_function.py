@@ -6,7 +6,14 @@ import importlib.metadata
 from pathlib import Path
 
 from aws_cdk import assertions
-from cdk_helpers import SynthesizedStack, logical_id, only, policy_statements_by_action, resources, role_policy
+from cdk_helpers import (
+    SynthesizedStack,
+    logical_id,
+    only,
+    policy_statements_by_action,
+    resources,
+    role_policy,
+)
 
 from infra.ingest_function import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
 from pipeline_config import names
@@ -102,7 +109,10 @@ def test_each_mapping_reads_its_own_stream_into_its_own_function(template: asser
     }
     # WHEN / THEN each stream pairs with the function of the same role
     expected = {
-        (logical_id(tpl, "AWS::Kinesis::Stream", f"Streams{role}"), logical_id(tpl, "AWS::Lambda::Function", f"{role}Ingest"))
+        (
+            logical_id(tpl, "AWS::Kinesis::Stream", f"Streams{role}"),
+            logical_id(tpl, "AWS::Lambda::Function", f"{role}Ingest"),
+        )
         for role in ROLES
     }
     assert wiring == expected
@@ -140,7 +150,9 @@ def test_role_writes_only_its_table_and_quarantine_and_reads_only_its_stream(
         actions = policy_statements_by_action(role_policy(tpl, f"{role}IngestRole"))
         stream_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::Kinesis::Stream", f"Streams{role}"), "Arn"]}
         log_group_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::Logs::LogGroup", f"{role}IngestLogs"), "Arn"]}
-        table_arn = f"arn:aws:timestream:eu-west-1:123456789012:database/{DEFAULTS.database_name}/table/{table}"
+        table_arn = (
+            f"arn:aws:timestream:eu-west-1:123456789012:database/{DEFAULTS.database_name}/table/{table}"
+        )
         # THEN each action is on its own resource only
         kinesis_read = {
             a: [stream_arn]
@@ -180,7 +192,9 @@ def test_powertools_layer_comes_from_the_public_parameter_of_the_pinned_version(
     # THEN it is the SSM public parameter of the pinned version, equal to the installed package
     assert len(layers) == 1
     assert parameter == {"Type": "AWS::SSM::Parameter::Value<String>", "Default": POWERTOOLS_LAYER_PARAMETER}
-    assert POWERTOOLS_LAYER_PARAMETER == f"/aws/service/powertools/python/arm64/python3.14/{POWERTOOLS_VERSION}"
+    assert (
+        POWERTOOLS_LAYER_PARAMETER == f"/aws/service/powertools/python/arm64/python3.14/{POWERTOOLS_VERSION}"
+    )
     assert importlib.metadata.version("aws-lambda-powertools") == POWERTOOLS_VERSION
 
 

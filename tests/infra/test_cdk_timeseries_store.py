@@ -19,7 +19,8 @@ def test_database_is_encrypted_with_its_own_rotating_key(template: assertions.Te
     database = only(tpl, "AWS::Timestream::Database")
     # THEN the key rotates and the database names it
     assert tpl["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
-    assert database == {"DatabaseName": DEFAULTS.database_name, "KmsKeyId": {"Fn::GetAtt": [key_id, "Arn"]}}
+    assert database["DatabaseName"] == DEFAULTS.database_name
+    assert database["KmsKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
 
 
 def test_aws_managed_key_when_customer_key_is_turned_off(variant_template: assertions.Template) -> None:
@@ -73,5 +74,7 @@ def test_tables_are_kept_when_the_stack_is_deleted(template: assertions.Template
     # GIVEN the default stack
     # WHEN the Timestream resources' deletion policies are read
     # THEN they are all Retain
-    template.all_resources("AWS::Timestream::Table", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"})
+    template.all_resources(
+        "AWS::Timestream::Table", {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+    )
     template.all_resources("AWS::Timestream::Database", {"DeletionPolicy": "Retain"})

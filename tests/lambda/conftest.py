@@ -40,15 +40,14 @@ _SESSION = boto3.Session()
 @pytest.fixture
 def aws(ingest_env: None) -> Iterator[None]:
     """moto with the database, both tables and the quarantine bucket; boto3's default session shared."""
-    boto3.DEFAULT_SESSION = _SESSION
-    with mock_aws():
+    with mock_aws():  # moto sets boto3.DEFAULT_SESSION to None until it stops
+        boto3.DEFAULT_SESSION = _SESSION
         write = boto3.client("timestream-write")
         write.create_database(DatabaseName=DATABASE)
         for table in (RAW_TABLE, CEP_TABLE):
             write.create_table(DatabaseName=DATABASE, TableName=table)
         boto3.client("s3").create_bucket(Bucket=BUCKET)
         yield
-    boto3.DEFAULT_SESSION = None
 
 
 @pytest.fixture

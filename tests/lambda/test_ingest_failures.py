@@ -1,4 +1,4 @@
-"""Failure semantics: every record is written, quarantined with a reason, or retried; never two, never none."""
+"""Failure semantics: each record is written, quarantined with a reason, or retried: exactly one."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def test_poison_records_are_quarantined_with_reasons_while_neighbours_are_writte
     event = load_event("poison")
     # WHEN the handler processes the batch
     response = invoke(event)
-    # THEN nothing is retried, the three good readings are written and the four others quarantined with reasons
+    # THEN nothing is retried, the 3 good readings are written, the 4 others quarantined with reasons
     assert response == {"batchItemFailures": []}
     assert sorted(_sensor(r) for r in stored()) == ["sensor-07", "sensor-07", "sensor-42"]
     first = event["Records"][0]["kinesis"]["sequenceNumber"]
@@ -53,7 +53,7 @@ def test_poison_records_are_quarantined_with_reasons_while_neighbours_are_writte
 
 
 def test_a_quarantine_line_holds_the_raw_payload_and_where_it_came_from(invoke: Invoke) -> None:
-    """A quarantined record can be replayed: its line has the original data, stream, shard, sequence and arrival."""
+    """A quarantine line allows replay: the original data, stream, shard, sequence and arrival time."""
     # GIVEN a batch whose second record is free text
     event = kinesis_event([sensor_payloads(1)[0], "not a record"])
     # WHEN the handler processes it
@@ -148,7 +148,7 @@ def test_a_failed_quarantine_write_turns_its_records_into_retries(
 def test_poison_behind_a_retried_record_is_retried_not_quarantined(
     invoke: Invoke, timestream: TimestreamRules
 ) -> None:
-    """Lambda redelivers everything after the first retried record, so later poison waits for that redelivery."""
+    """Lambda redelivers all after the first retried record, so later poison waits for the redelivery."""
     # GIVEN poison, then a reading Timestream throttles, then more poison
     timestream.throttle = lambda record: _sensor(record) == "sensor-000"
     event = kinesis_event(["poison before", sensor_payloads(1)[0], "poison after"])
@@ -163,7 +163,7 @@ def test_poison_behind_a_retried_record_is_retried_not_quarantined(
 def test_a_record_timestream_calls_invalid_is_isolated_and_quarantined(
     invoke: Invoke, timestream: TimestreamRules
 ) -> None:
-    """A ValidationException is bisected down to the offending record; its call neighbours are still written."""
+    """A ValidationException is bisected down to the offending record; its neighbours are written."""
     # GIVEN 40 readings (one call) and a Timestream that refuses any call holding sensor-031
     timestream.invalid = lambda record: _sensor(record) == "sensor-031"
     event = kinesis_event(sensor_payloads(40))

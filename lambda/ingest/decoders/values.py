@@ -31,6 +31,8 @@ _BOOLEANS = {"true": "true", "false": "false"}
 
 def double_value(raw: Any, field: str) -> str:
     """A finite number (or numeric string) as Timestream DOUBLE text; -0.0 becomes 0.0."""
+    if type(raw) is float and math.isfinite(raw):  # the common case, first
+        return "0.0" if raw == 0 else repr(raw)
     if isinstance(raw, bool) or not isinstance(raw, int | float | str):
         raise InvalidValueError(field, f"{type(raw).__name__} is not a number", "send a finite number")
     try:

@@ -1,0 +1,68 @@
+"""Query pagination: MaxRows, NextToken, and every row exactly once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from emulator_support import double_record, now_ms, query_all, scalar_rows
+
+
+@pytest.fixture(scope="module")
+def many_rows(write_client: Any, database: str) -> str:
+    """A table with 1,050 rows (values 0..1049)."""
+    write_client.create_table(DatabaseName=database, TableName="paged")
+    stamp = now_ms() - 60_000
+    for first in range(0, 1050, 100):
+        records = [double_record(f"h{i % 7}", i, stamp - i) for i in range(first, min(first + 100, 1050))]
+        write_client.write_records(DatabaseName=database, TableName="paged", Records=records)
+    return f'"{database}"."paged"'
+
+
+def test_small_pages_return_every_row_exactly_once(query_client: Any, many_rows: str) -> None:
+    """With MaxRows=37 the pages together hold each of the 1,050 rows once, in query order."""
+    # GIVEN / WHEN every page of 37 rows is read
+    pages = query_all(query_client, f"SELECT measure_value::double AS v FROM {many_rows} ORDER BY v", MaxRows=37)
+    values = [float(row[0]) for row in scalar_rows(pages)]
+    # THEN no page exceeds 37 rows and the values are exactly 0..1049
+    assert max(len(page["Rows"]) for page in pages) <= 37
+    assert values == [float(i) for i in range(1050)]
+
+
+def test_pages_share_the_query_id_and_column_info(query_client: Any, many_rows: str) -> None:
+    """Every page of one query carries the same QueryId and ColumnInfo."""
+    # GIVEN / WHEN
+    pages = query_all(query_client, f"SELECT host, time FROM {many_rows}", MaxRows=500)
+    # THEN
+    assert len(pages) == 3
+    assert len({page["QueryId"] for page in pages}) == 1
+    assert all(page["ColumnInfo"] == pages[0]["ColumnInfo"] for page in pages)
+
+
+def test_max_rows_above_1000_is_a_validation_error(unvalidated_query_client: Any, many_rows: str) -> None:
+    """MaxRows is limited to 1..1000."""
+    # GIVEN / WHEN / THEN
+    with pytest.raises(unvalidated_query_client.exceptions.ValidationException, match="MaxRows"):
+        unvalidated_query_client.query(QueryString=f"SELECT * FROM {many_rows}", MaxRows=1001)
+
+
+def test_a_next_token_for_another_query_string_is_refused(query_client: Any, many_rows: str) -> None:
+    """NextToken only continues the QueryString it was issued for."""
+    # GIVEN a first page with a NextToken
+    first = query_client.query(QueryString=f"SELECT host FROM {many_rows}", MaxRows=10)
+    # WHEN / THEN continuing it with another statement fails
+    with pytest.raises(query_client.exceptions.ValidationException, match="QueryString"):
+        query_client.query(QueryString=f"SELECT time FROM {many_rows}", NextToken=first["NextToken"])
+
+
+def test_cancel_query_ends_a_paged_query(query_client: Any, many_rows: str) -> None:
+    """After CancelQuery, the query's NextToken no longer works."""
+    # GIVEN a paged query
+    sql = f"SELECT host FROM {many_rows}"
+    first = query_client.query(QueryString=sql, MaxRows=10)
+    # WHEN it is cancelled
+    message = query_client.cancel_query(QueryId=first["QueryId"])["CancellationMessage"]
+    # THEN its NextToken is refused
+    assert first["QueryId"] in message
+    with pytest.raises(query_client.exceptions.ValidationException, match="expired"):
+        query_client.query(QueryString=sql, NextToken=first["NextToken"])

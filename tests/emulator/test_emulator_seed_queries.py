@@ -1,0 +1,197 @@
+"""The seed systems' queries either run with the right answer or fail naming the unsupported construct."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import emulator_seed_queries as seeds
+import pandas as pd
+import pytest
+from emulator_support import now_ms, query_all, scalar_rows
+
+SENSORS = ["sensor-00", "sensor-01", "sensor-02"]
+RAW_OFFSETS_S = [*range(1, 6), *range(15, 121, 3)]  # nothing near the 10-second boundary of ago(10s)
+
+
+def _nearest_rank(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[max(math.ceil(p * len(ordered)), 1) - 1]
+
+
+def _write(client: Any, database: str, table: str, records: list[dict[str, Any]]) -> None:
+    for first in range(0, len(records), 100):
+        client.write_records(DatabaseName=database, TableName=table, Records=records[first : first + 100])
+
+
+def _record(dims: dict[str, str], measure: str, value: float, time_ms: int) -> dict[str, Any]:
+    return {
+        "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()],
+        "MeasureName": measure,
+        "MeasureValue": repr(float(value)),
+        "Time": str(time_ms),
+    }
+
+
+@pytest.fixture(scope="module")
+def seeded(write_client: Any) -> dict[str, Any]:
+    """The seed tables (repo A, repo B raw/CEP, the tutorial) with data, and the rows as DataFrames."""
+    rng = random.Random(3)
+    now = now_ms() // 1000 * 1000
+    for database, tables in {
+        "demoAirflow": ["kinesisdata1"],
+        "TimeSeriesDb-local": ["TimeSeriesRawTable-local", "TimeSeriesCepTable-local"],
+        "DemoDatabase": ["WeatherMetrics"],
+    }.items():
+        write_client.create_database(DatabaseName=database)
+        for table in tables:
+            write_client.create_table(DatabaseName=database, TableName=table)
+    window_start = (now // 60_000 - 10) * 60_000
+    cpu = [
+        {"instance_name": name, "availability_zone": az, "region": "us-east-1", "value": round(rng.uniform(0, 1), 2),
+         "time_ms": window_start + i * 5000}
+        for name, az in [("i-zaZswmJk-apollo-0000.amazonaws.com", "us-east-1-1"), ("i-zaZswmJk-zeus-0001.amazonaws.com", "us-east-1-2")]
+        for i in range(60)
+    ]  # fmt: skip
+    _write(write_client, "demoAirflow", "kinesisdata1", [
+        _record({k: r[k] for k in ("region", "availability_zone", "instance_name")}, "cpu_nice", r["value"], r["time_ms"])
+        for r in cpu
+    ])  # fmt: skip
+    raw = [
+        {"sensor_id": s, "status": rng.choice(["OK", "OK", "WARNING", "ERROR"]), "value": float(rng.randint(10, 180)),
+         "time_ms": now - offset * 1000}
+        for s in SENSORS for offset in RAW_OFFSETS_S
+    ]  # fmt: skip
+    _write(write_client, "TimeSeriesDb-local", "TimeSeriesRawTable-local", [
+        _record({"sensor_id": r["sensor_id"], "status": r["status"]}, "temperature", r["value"], r["time_ms"]) for r in raw
+    ])  # fmt: skip
+    cep = [
+        {"sensor_id": s, "history": "OK-WARNING", "non_errors": "2", "measure": m, "value": float(v), "time_ms": now - k * 20_000}
+        for s in SENSORS[:2] for k in range(3) for m, v in (("avg_temperature", 150 + k), ("elapsed", 10 + k))
+    ]  # fmt: skip
+    _write(write_client, "TimeSeriesDb-local", "TimeSeriesCepTable-local", [
+        _record({"sensor_id": r["sensor_id"], "non_errors": r["non_errors"], "history": r["history"]}, r["measure"],
+                r["value"], r["time_ms"]) for r in cep
+    ])  # fmt: skip
+    weather = [_record({"Location": "Tutorial", "Sensor": "1"}, "Temperature", 60 + i, now - i * 5000) for i in range(5)]
+    weather.append(_record({"Location": "Tutorial", "Sensor": "1"}, "Temperature", 99, now - 300_000))
+    _write(write_client, "DemoDatabase", "WeatherMetrics", weather)
+    start, end = datetime.fromtimestamp(window_start / 1000, UTC), datetime.fromtimestamp(now / 1000 + 1, UTC)
+    return {
+        "cpu": pd.DataFrame(cpu), "raw": pd.DataFrame(raw), "cep": pd.DataFrame(cep), "now_ms": now,
+        "fmt": {
+            "raw": '"TimeSeriesDb-local"."TimeSeriesRawTable-local"', "cep": '"TimeSeriesDb-local"."TimeSeriesCepTable-local"',
+            "start": f"{start:%Y-%m-%d %H:%M:%S}", "end": f"{start + timedelta(minutes=5):%Y-%m-%d %H:%M:%S}",
+            "start_iso": f"{start - timedelta(hours=1):%Y-%m-%dT%H:%M:%S}Z", "end_iso": f"{end:%Y-%m-%dT%H:%M:%S}Z",
+            "interval": "20000ms",
+        },
+    }  # fmt: skip
+
+
+def _run(query_client: Any, template: str, seeded: dict[str, Any]) -> list[list[str | None]]:
+    return scalar_rows(query_all(query_client, template.format(**seeded["fmt"])))
+
+
+def test_repo_a_cpu_query_matches_pandas(query_client: Any, seeded: dict[str, Any]) -> None:
+    """Repo A's p90/p95/p99 query over a 5-minute BETWEEN window equals the pandas computation."""
+    # GIVEN two instances' cpu_nice every 5 s / WHEN repo A's query runs
+    rows = _run(query_client, seeds.REPO_A_CPU, seeded)
+    # THEN per (bin, instance) the percentiles are the nearest-rank values (BETWEEN includes both ends)
+    cpu = seeded["cpu"]
+    start_ms = int(datetime.strptime(seeded["fmt"]["start"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp() * 1000)
+    window = cpu[(cpu.time_ms >= start_ms) & (cpu.time_ms <= start_ms + 300_000)]
+    expected = sorted(
+        (
+            (b, name, round(g.value.mean(), 2), *(round(_nearest_rank(list(g.value), p), 2) for p in (0.9, 0.95, 0.99)))
+            for (b, name), g in window.groupby([window.time_ms // 15_000, "instance_name"])
+        ),
+        key=lambda row: row[0],
+    )
+    assert len(rows) == len(expected)
+    assert sorted((r[1], r[0], *map(float, r[3:])) for r in rows) == sorted(
+        (datetime.fromtimestamp(b * 15, UTC).strftime("%Y-%m-%d %H:%M:%S.000000000"), n, *ps) for b, n, _, *ps in expected
+    )
+    assert [float(r[2]) for r in sorted(rows, key=lambda r: (r[1], r[0]))] == pytest.approx(
+        [e[2] for e in sorted(expected, key=lambda e: (e[0], e[1]))], abs=0.006
+    )
+
+
+@pytest.mark.parametrize("name", sorted(seeds.UNSUPPORTED))
+def test_timeseries_queries_fail_naming_the_construct(query_client: Any, seeded: dict[str, Any], name: str) -> None:
+    """Q1/Q2/Q3 use timeseries functions: a ValidationException names the unsupported construct."""
+    # GIVEN / WHEN / THEN
+    template, construct = seeds.UNSUPPORTED[name]
+    with pytest.raises(query_client.exceptions.ValidationException, match=f"({construct}).* not supported"):
+        _run(query_client, template, seeded)
+
+
+def test_grafana_cep_pivot_puts_both_measures_on_one_row(query_client: Any, seeded: dict[str, Any]) -> None:
+    """MAX(CASE WHEN measure_name = ...) pivots avg_temperature and elapsed per sensor and bin."""
+    # GIVEN / WHEN
+    rows = _run(query_client, seeds.GRAFANA_CEP_PIVOT, seeded)
+    # THEN there is one row per (sensor, 20 s bin) and both measures are filled from the same instant
+    cep = seeded["cep"]
+    expected = sorted(
+        (s, g[g.measure == "avg_temperature"].value.max(), g[g.measure == "elapsed"].value.max())
+        for (s, _), g in cep.groupby(["sensor_id", cep.time_ms // 20_000])
+    )
+    assert sorted((r[0], float(r[3]), float(r[4])) for r in rows) == expected
+
+
+def test_grafana_cep_max_per_sensor(query_client: Any, seeded: dict[str, Any]) -> None:
+    """The CEP max panel returns each sensor's maximum avg_temperature."""
+    rows = _run(query_client, seeds.GRAFANA_CEP_MAX, seeded)
+    cep = seeded["cep"]
+    expected = cep[cep.measure == "avg_temperature"].groupby("sensor_id").value.max()
+    assert rows == [[s, repr(float(v))] for s, v in expected.items()]
+
+
+def test_grafana_raw_select_star_returns_every_column_and_row(query_client: Any, seeded: dict[str, Any]) -> None:
+    """SELECT * returns dimensions, measure_name, time and measure_value::double for every raw row."""
+    pages = query_all(query_client, seeds.GRAFANA_RAW_ALL.format(**seeded["fmt"]))
+    names = [c["Name"] for c in pages[0]["ColumnInfo"]]
+    assert names == ["sensor_id", "status", "measure_name", "time", "measure_value::double"]
+    assert len(scalar_rows(pages)) == len(seeded["raw"])
+
+
+def test_grafana_status_counts(query_client: Any, seeded: dict[str, Any]) -> None:
+    """COUNT(*) and CASE sums per status equal pandas' counts."""
+    [row] = _run(query_client, seeds.GRAFANA_STATUS_COUNTS, seeded)
+    status = seeded["raw"].status
+    assert row == [str(len(status)), *(str((status == s).sum()) for s in ("OK", "WARNING", "ERROR"))]
+
+
+def test_grafana_percentiles_per_30s_bin(query_client: Any, seeded: dict[str, Any]) -> None:
+    """AVG, p90 and p75 per 30-second bin equal pandas with the nearest-rank percentile."""
+    rows = _run(query_client, seeds.GRAFANA_PERCENTILES_30S, seeded)
+    raw = seeded["raw"]
+    groups = list(raw.groupby(raw.time_ms // 30_000))
+    assert [[float(r[1]), float(r[2]), float(r[3])] for r in rows] == [
+        [pytest.approx(g.value.mean()), _nearest_rank(list(g.value), 0.9), _nearest_rank(list(g.value), 0.75)]
+        for _, g in groups
+    ]
+
+
+def test_grafana_max_over_the_last_10_seconds(query_client: Any, seeded: dict[str, Any]) -> None:
+    """`time between ago(10s) and now()` sees only the records of the last five seconds."""
+    rows = _run(query_client, seeds.GRAFANA_MAX_LAST_10S, seeded)
+    raw = seeded["raw"]
+    recent = raw[raw.time_ms > seeded["now_ms"] - 10_000]
+    expected = {(s, float(v)) for (s, _), v in recent.groupby(["sensor_id", recent.time_ms // 10_000]).value.max().items()}
+    assert {(r[0], float(r[2])) for r in rows} == expected
+
+
+def test_grafana_max_per_sensor(query_client: Any, seeded: dict[str, Any]) -> None:
+    """Max temperature per sensor over the dashboard interval."""
+    rows = _run(query_client, seeds.GRAFANA_MAX_PER_SENSOR, seeded)
+    expected = seeded["raw"].groupby("sensor_id").value.max()
+    assert rows == [[s, repr(float(v))] for s, v in expected.items()]
+
+
+def test_tutorial_query_returns_the_last_minute(query_client: Any, seeded: dict[str, Any]) -> None:
+    """The tutorial's `select * ... where time >= ago(1m)` returns the five recent rows, not the old one."""
+    pages = query_all(query_client, seeds.TUTORIAL)
+    assert [c["Name"] for c in pages[0]["ColumnInfo"]] == ["Location", "Sensor", "measure_name", "time", "measure_value::double"]
+    assert sorted(float(r[4]) for r in scalar_rows(pages)) == [60.0, 61.0, 62.0, 63.0, 64.0]

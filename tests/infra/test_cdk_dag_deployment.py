@@ -1,0 +1,111 @@
+"""Deploying the DAG bundle: what goes to the MWAA bucket and where (CDK deployment and bundle definition)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aws_cdk import assertions
+from cdk_helpers import SynthesizedStack, resources
+
+from infra.dag_bundle import MWAA_REQUIREMENTS_FILE, dag_bundle_files
+from pipeline_config import names
+
+
+def _deployments(tpl: dict) -> dict[str, dict]:
+    found = resources(tpl, "Custom::CDKBucketDeployment")
+    return {v["Properties"].get("DestinationBucketKeyPrefix", ""): v["Properties"] for v in found.values()}
+
+
+def _staged(outdir: Path, asset_hash: str) -> Path:
+    return outdir / f"asset.{asset_hash.removesuffix('.zip')}"
+
+
+def test_no_deployment_without_an_mwaa_bucket(template: assertions.Template) -> None:
+    """Without mwaa_source_bucket nothing is copied anywhere."""
+    # GIVEN the default stack / WHEN / THEN there is no bucket deployment
+    template.resource_count_is("Custom::CDKBucketDeployment", 0)
+
+
+def test_dags_and_requirements_go_to_the_mwaa_bucket_without_pruning(
+    variant_template: assertions.Template,
+) -> None:
+    """dags/ and requirements.txt land in the given bucket; other objects there are never deleted."""
+    # GIVEN the variant with mwaa_source_bucket set
+    deployments = _deployments(variant_template.to_json())
+    # WHEN / THEN one deployment targets dags/, one the bucket root, both without prune
+    assert sorted(deployments) == ["", "dags/"]
+    for properties in deployments.values():
+        assert properties["DestinationBucketName"] == "analytics-mwaa-source"
+        assert properties["Prune"] is False
+
+
+def test_dag_asset_holds_the_bundle_and_the_runtime_settings(variant_stack: SynthesizedStack) -> None:
+    """The dags/ deployment uploads the bundle files plus a pipeline_settings.json for this stack."""
+    # GIVEN the variant's assembly
+    dags = _deployments(variant_stack.json)["dags/"]
+    bundle_dir, settings_dir = (_staged(variant_stack.outdir, key) for key in dags["SourceObjectKeys"])
+    # WHEN the staged assets are listed
+    bundle = sorted(p.relative_to(bundle_dir).as_posix() for p in bundle_dir.rglob("*") if p.is_file())
+    settings_file = settings_dir / names.RUNTIME_SETTINGS_FILE
+    # THEN the bundle is exactly dag_bundle_files() and the settings name the stack's resources
+    assert bundle == sorted(key.removeprefix("dags/") for key in dag_bundle_files())
+    assert "pipeline_config/names.py" in bundle
+    document = json.loads(settings_file.read_text(encoding="utf-8").replace("<<marker:0xbaba:0>>", "x"))
+    assert document["database"] == "timeseries_pipeline"
+    assert document["mwaa_environment_name"] == "analytics-env"
+
+
+def test_requirements_asset_is_the_mwaa_requirements_file(variant_stack: SynthesizedStack) -> None:
+    """The root deployment uploads mwaa/requirements.txt as requirements.txt, unchanged."""
+    # GIVEN the variant's assembly
+    root = _deployments(variant_stack.json)[""]
+    (asset_key,) = root["SourceObjectKeys"]
+    # WHEN the staged requirements file is read
+    staged = _staged(variant_stack.outdir, asset_key) / "requirements.txt"
+    # THEN it is byte for byte the repository's MWAA requirements
+    assert staged.read_text(encoding="utf-8") == MWAA_REQUIREMENTS_FILE.read_text(encoding="utf-8")
+
+
+def test_mwaa_requirements_carry_the_constraint_line_and_awswrangler() -> None:
+    """MWAA needs the --constraint line; awswrangler is pinned, pyarrow/pandas come from the constraints."""
+    # GIVEN the MWAA requirements file
+    lines = [
+        line
+        for line in MWAA_REQUIREMENTS_FILE.read_text(encoding="utf-8").splitlines()
+        if line and line[0] != "#"
+    ]
+    # WHEN / THEN the constraint line comes first, then the DAGs' packages
+    assert lines[0] == (
+        '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.0.6/constraints-3.12.txt"'
+    )
+    assert lines[1:] == ["awswrangler==3.17.1", "pyarrow", "pandas"]
+
+
+def test_bundle_excludes_tests_caches_and_local_settings(tmp_path: Path) -> None:
+    """dags/ ships without tests, caches or a local pipeline_settings.json; pipeline_config goes inside."""
+    # GIVEN a repository tree with DAGs, SQL, caches, tests and the config package
+    files = {
+        "dags/export.py": "x",
+        "dags/.airflowignore": "timestream_pipeline/",
+        "dags/sql/q.sql": "SELECT 1",
+        "dags/timestream_pipeline/lib.py": "x",
+        "dags/timestream_pipeline/__pycache__/lib.cpython-311.pyc": "x",
+        "dags/tests/test_x.py": "x",
+        "dags/pipeline_settings.json": "{}",
+        "pipeline_config/names.py": "x",
+        "pipeline_config/__pycache__/names.cpython-311.pyc": "x",
+    }
+    for relative, text in files.items():
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text(text)
+    # WHEN the bundle is listed
+    bundle = dag_bundle_files(tmp_path)
+    # THEN it has the DAG files, the SQL, .airflowignore and the config package under dags/
+    assert sorted(bundle) == [
+        "dags/.airflowignore",
+        "dags/export.py",
+        "dags/pipeline_config/names.py",
+        "dags/sql/q.sql",
+        "dags/timestream_pipeline/lib.py",
+    ]

@@ -1,0 +1,87 @@
+"""Athena-ready exports: one Glue table per export with partition projection over dt/hour."""
+
+from __future__ import annotations
+
+from aws_cdk import assertions
+from cdk_helpers import logical_id, only, resources
+
+from pipeline_config import names
+from pipeline_config.exports import load_exports
+from pipeline_config.settings import Settings
+
+DEFAULTS = Settings()
+
+
+def _s3_url(tpl: dict, key: str) -> dict:
+    """`s3://<data lake bucket>/<key>` as the template joins it."""
+    return {
+        "Fn::Join": ["", ["s3://", {"Ref": logical_id(tpl, "AWS::S3::Bucket", "DataLakeBucket")}, "/" + key]]
+    }
+
+
+def _tables(tpl: dict) -> dict[str, dict]:
+    tables = resources(tpl, "AWS::Glue::Table").values()
+    return {t["Properties"]["TableInput"]["Name"]: t["Properties"] for t in tables}
+
+
+def test_one_table_per_export_in_the_export_database(template: assertions.Template, exports_fixture) -> None:
+    """Every declared export has a table in the stack's Glue database, and nothing else does."""
+    # GIVEN the default stack built from the exports fixture
+    tpl = template.to_json()
+    # WHEN the Glue database and tables are read
+    database = only(tpl, "AWS::Glue::Database")
+    tables = _tables(tpl)
+    # THEN the database has the shared name and one table per export
+    database_name = names.glue_database_name(DEFAULTS.stack_name)
+    assert database["DatabaseInput"]["Name"] == database_name
+    assert sorted(tables) == sorted(spec.name for spec in load_exports(exports_fixture))
+    assert {t["DatabaseName"] for t in tables.values()} == {database_name}
+
+
+def test_tables_have_the_declared_columns_location_and_format(
+    template: assertions.Template, exports_fixture
+) -> None:
+    """Columns come from the spec; Parquet and CSV exports get their own SerDe and formats."""
+    # GIVEN the default stack and the fixture's exports (one parquet, one csv)
+    tpl = template.to_json()
+    tables = _tables(tpl)
+    serdes = {
+        "parquet": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+        "csv": "org.apache.hadoop.hive.serde2.OpenCSVSerde",
+    }
+    for spec in load_exports(exports_fixture):
+        # WHEN the export's table is read
+        storage = tables[spec.name]["TableInput"]["StorageDescriptor"]
+        # THEN its columns, S3 location and SerDe follow the spec
+        assert storage["Columns"] == [{"Name": c.name, "Type": c.type} for c in spec.columns]
+        prefix = names.export_table_prefix(DEFAULTS.export_prefix, spec.name)
+        assert storage["Location"] == _s3_url(tpl, prefix)
+        assert storage["SerdeInfo"]["SerializationLibrary"] == serdes[spec.format]
+
+
+def test_partitions_are_projected_over_dt_and_hour(template: assertions.Template) -> None:
+    """dt (yyyy-MM-dd dates up to NOW) and hour (00..23) are projected; no crawler is needed."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    for name, table in _tables(tpl).items():
+        table_input = table["TableInput"]
+        parameters = table_input["Parameters"]
+        prefix = names.export_table_prefix(DEFAULTS.export_prefix, name)
+        # WHEN / THEN the partition keys and projection parameters are set
+        assert table_input["PartitionKeys"] == [
+            {"Name": "dt", "Type": "string"},
+            {"Name": "hour", "Type": "string"},
+        ]
+        assert table_input["TableType"] == "EXTERNAL_TABLE"
+        assert {k: v for k, v in parameters.items() if k.startswith(("projection.", "storage."))} == {
+            "projection.enabled": "true",
+            "projection.dt.type": "date",
+            "projection.dt.format": "yyyy-MM-dd",
+            "projection.dt.range": "2020-01-01,NOW",
+            "projection.dt.interval": "1",
+            "projection.dt.interval.unit": "DAYS",
+            "projection.hour.type": "integer",
+            "projection.hour.range": "0,23",
+            "projection.hour.digits": "2",
+            "storage.location.template": _s3_url(tpl, prefix + "dt=${dt}/hour=${hour}/"),
+        }
