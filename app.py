@@ -9,10 +9,11 @@ from aws_cdk import App, Environment
 
 from infra.pipeline_stack import PipelineStack
 from pipeline_config import SettingsError, load_exports
-from pipeline_config.settings import SETTING_KEYS, settings_from_context
+from pipeline_config.settings import SETTING_KEYS, read_cdk_json_context, settings_from_context
 
-app = App()
 try:
+    # cdk.json's context as the base, so `python app.py` synthesizes like `cdk synth`; the CLI's wins.
+    app = App(context=read_cdk_json_context())
     context = {key: app.node.try_get_context(key) for key in SETTING_KEYS}
     settings = settings_from_context({key: value for key, value in context.items() if value is not None})
     exports = load_exports()

@@ -8,6 +8,7 @@ the server (translation, JSON wire format, every page), so the difference is the
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import socket
@@ -53,8 +54,10 @@ ORDER BY binned_timestamp, instance_name
 DIRECT_SQL = """
 SELECT region, availability_zone, instance_name,
   time_bucket(INTERVAL 15 SECOND, time, TIMESTAMP '1970-01-01') AS binned_timestamp,
-  round(avg("measure_value::double"), 2), round(quantile_disc("measure_value::double", 0.9), 2),
-  round(quantile_disc("measure_value::double", 0.95), 2), round(quantile_disc("measure_value::double", 0.99), 2)
+  round(avg("measure_value::double"), 2),
+  round(quantile_disc("measure_value::double", 0.9), 2),
+  round(quantile_disc("measure_value::double", 0.95), 2),
+  round(quantile_disc("measure_value::double", 0.99), 2)
 FROM {table}
 WHERE measure_name = 'cpu_user' AND time >= '{start}' AND time < '{end}'
 GROUP BY region, availability_zone, instance_name, binned_timestamp
@@ -95,19 +98,25 @@ def bench_writes() -> None:
         now = int(time.time() * 1000) - 60_000
         calls = [
             [
-                {"Dimensions": [{"Name": "instance_name", "Value": f"i-{n % 50:04d}"}], "MeasureName": "cpu_user",
-                 "MeasureValue": repr(random.uniform(0, 100)), "Time": str(now - (c * 100 + n))}
+                {
+                    "Dimensions": [{"Name": "instance_name", "Value": f"i-{n % 50:04d}"}],
+                    "MeasureName": "cpu_user",
+                    "MeasureValue": repr(random.uniform(0, 100)),
+                    "Time": str(now - (c * 100 + n)),
+                }
                 for n in range(100)
             ]
             for c in range(WRITE_CALLS)
-        ]  # fmt: skip
+        ]
         began = time.perf_counter()
         for records in calls:
             client.write_records(DatabaseName=DATABASE, TableName=TABLE, Records=records)
         elapsed = time.perf_counter() - began
         total = WRITE_CALLS * 100
-        print(f"WriteRecords: {total} records in {WRITE_CALLS} calls of 100: {elapsed:.2f} s = "
-              f"{total / elapsed:,.0f} records/s ({elapsed / WRITE_CALLS * 1000:.1f} ms per call)")  # fmt: skip
+        print(
+            f"WriteRecords: {total} records in {WRITE_CALLS} calls of 100: {elapsed:.2f} s = "
+            f"{total / elapsed:,.0f} records/s ({elapsed / WRITE_CALLS * 1000:.1f} ms per call)"
+        )
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -121,12 +130,15 @@ def load_million(path: Path, start: datetime) -> None:
     start_ns = int(start.timestamp()) * 1_000_000_000
     step_ns = 3_600_000_000_000 // POINTS
     rng = random.Random(1)
-    hosts = [(f"region-{h % 6}", f"region-{h % 6}-{h % 3 + 1}", f"i-zaZswmJk-host-{h:04d}") for h in range(HOSTS)]
+    hosts = [
+        (f"region-{h % 6}", f"region-{h % 6}-{h % 3 + 1}", f"i-zaZswmJk-host-{h:04d}") for h in range(HOSTS)
+    ]
     columns: dict[str, list] = {name: [] for name in [SERIES_COLUMN, "time", "measure_name", *DIMENSIONS]}
     values: list[float] = []
     for region, zone, name in hosts:
         for measure in MEASURES:
-            series = f'[[["availability_zone","{zone}"],["instance_name","{name}"],["region","{region}"]],"{measure}"]'
+            dims = {"region": region, "availability_zone": zone, "instance_name": name}
+            series = json.dumps([sorted(dims.items()), measure], separators=(",", ":"))  # Record.series_key
             columns[SERIES_COLUMN] += [series] * POINTS
             columns["time"] += [start_ns + i * step_ns for i in range(POINTS)]
             columns["measure_name"] += [measure] * POINTS
@@ -143,9 +155,11 @@ def load_million(path: Path, start: datetime) -> None:
             "measure_value::double": pa.array(values, type=pa.float64()),
         }
     )
-    service.storage.add_columns(table.storage_id, {d: "VARCHAR" for d in DIMENSIONS} | {"measure_value::double": "DOUBLE"})
+    service.storage.add_columns(
+        table.storage_id, dict.fromkeys(DIMENSIONS, "VARCHAR") | {"measure_value::double": "DOUBLE"}
+    )
     service.storage.append(table.storage_id, batch)
-    table.columns.update({d: DIMENSION for d in DIMENSIONS} | {"measure_value::double": "DOUBLE"})
+    table.columns.update(dict.fromkeys(DIMENSIONS, DIMENSION) | {"measure_value::double": "DOUBLE"})
     table.measure_types.update(dict.fromkeys(MEASURES, "DOUBLE"))
     service.catalog.save_table(table)
     service.close()
@@ -175,8 +189,10 @@ def bench_query() -> None:
                 served_s = time.perf_counter() - began
                 rows = sum(len(page["Rows"]) for page in pages)
                 assert rows == len(direct), (rows, len(direct))
-                print(f"CPU export query, {label}: server {served_s:.2f} s ({rows:,} rows, {len(pages)} pages) "
-                      f"vs DuckDB direct {direct_s:.2f} s: overhead {served_s - direct_s:.2f} s")  # fmt: skip
+                print(
+                    f"CPU export query, {label}: server {served_s:.2f} s ({rows:,} rows, {len(pages)} pages) "
+                    f"vs DuckDB direct {direct_s:.2f} s: overhead {served_s - direct_s:.2f} s"
+                )
         finally:
             process.terminate()
             process.wait(timeout=10)

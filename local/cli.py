@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from pathlib import Path
 
 from pipeline_config.local_state import DEFAULT_STATE_PATH
 from pipeline_config.settings import SettingsError, load_settings
@@ -13,6 +14,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m local",
         description="Run the pipeline on this machine: moto (S3, Kinesis, SQS) and the local Timestream.",
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=DEFAULT_STATE_PATH,
+        help=f"the stack's address book (default {DEFAULT_STATE_PATH}); another file runs another stack",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("up", help="start the local stack in the background and create the resources")
@@ -45,39 +52,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     if arguments.command == "up":
         from local.stack import up
 
-        state, started = up(settings)
+        state, started = up(settings, arguments.state_file)
         print(
             ("started" if started else "already running") + f": moto {state.moto_endpoint}, "
-            f"Timestream {state.timestream_endpoint} (state in {DEFAULT_STATE_PATH})"
+            f"Timestream {state.timestream_endpoint} (state in {arguments.state_file})"
         )
         return 0
     if arguments.command == "down":
         from local.stack import down
 
-        stopped = down()
+        stopped = down(arguments.state_file)
         print("stopped " + ", ".join(stopped) if stopped else "no local stack was running")
         return 0
     if arguments.command == "status":
-        return _status()
+        return _status(arguments.state_file)
     if arguments.command == "query":
         from local.query import run_query
 
-        return run_query(arguments.sql, arguments.max_rows)
+        return run_query(arguments.sql, arguments.max_rows, arguments.state_file)
     if arguments.command == "esm":
         from local.ingest import run_mappings
 
-        return run_mappings(settings, follow=arguments.follow)
+        return run_mappings(settings, follow=arguments.follow, state_path=arguments.state_file)
     if not 1 <= arguments.hours <= 6:
         raise SystemExit(f"error: --hours={arguments.hours}: choose 1 to 6 (the demo must stay quick)")
     from local.demo import run_demo
 
-    return run_demo(settings, keep=arguments.keep, hours=arguments.hours)
+    return run_demo(settings, keep=arguments.keep, hours=arguments.hours, state_path=arguments.state_file)
 
 
-def _status() -> int:
+def _status(state_path: Path) -> int:
     from local.stack import running_state
 
-    state = running_state()
+    state = running_state(state_path)
     if state is None:
         print("the local stack is not running: start it with `make local-up` (or `python -m local up`)")
         return 1

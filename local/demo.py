@@ -13,15 +13,15 @@ import sys
 import time
 import warnings
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from local import demo_stages
+from local.airflow_env import DAGS_FOLDER
 from local.demo_data import Window
-from local.stack import down, up
+from local.stack import checkpoint_dir, down, up
 from pipeline_config.local_state import DEFAULT_STATE_PATH, LocalStackState
 from pipeline_config.settings import Settings
-
-AIRFLOW_HOME = DEFAULT_STATE_PATH.parent / "airflow"
 
 
 class Progress:
@@ -39,7 +39,7 @@ def _stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
 
-def run_demo(settings: Settings, *, keep: bool, hours: int) -> int:
+def run_demo(settings: Settings, *, keep: bool, hours: int, state_path: Path = DEFAULT_STATE_PATH) -> int:
     """Run every stage; the stack is stopped at the end unless `keep` (or it was already running)."""
     _stop_on_sigterm()
     # Deprecations raised inside Airflow's own dependencies (pathspec, starlette) are not the
@@ -49,49 +49,64 @@ def run_demo(settings: Settings, *, keep: bool, hours: int) -> int:
     window = Window.last_hours(hours)
     demo_started = datetime.now(UTC)
     progress(
-        f"starting the local stack (moto + local Timestream) for {window.start:%Y-%m-%d %H:00}-{window.end:%H:00} UTC"
+        f"starting the local stack (moto + local Timestream); data for "
+        f"{window.start:%Y-%m-%d %H:00}-{window.end:%H:00} UTC"
     )
-    state, started = up(settings)
+    state, started = up(settings, state_path)
     progress(
         ("started" if started else "reusing the running stack")
         + f": moto {state.moto_endpoint}, Timestream {state.timestream_endpoint}"
     )
     try:
-        report = _run_stages(settings, state, window, demo_started, progress)
+        report = _run_stages(settings, state, window, demo_started, progress, state_path)
         print()
         print(report)
         print()
         progress("done")
         if keep or not started:
-            print(_how_to_explore(state))
+            print(_how_to_explore(state, state_path))
     finally:
         if started and not keep:
-            stopped = down()
+            stopped = down(state_path)
             print(f"stopped the local stack ({', '.join(stopped)}); `make demo KEEP=1` leaves it running")
     return 0
 
 
+def airflow_home(state_path: Path) -> Path:
+    """The demo's Airflow home (SQLite metadata DB, logs), beside the stack's state."""
+    return state_path.parent / "airflow"
+
+
 def _run_stages(
-    settings: Settings, state: LocalStackState, window: Window, since: datetime, progress: Progress
+    settings: Settings,
+    state: LocalStackState,
+    window: Window,
+    since: datetime,
+    progress: Progress,
+    state_path: Path,
 ) -> str:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # quarantines show in the summary instead
     generated = demo_stages.generate_and_send(state, window, progress)
-    ingested = demo_stages.ingest(settings, state, progress)
+    ingested = demo_stages.ingest(settings, state, checkpoint_dir(state_path), progress)
     quarantine = demo_stages.read_quarantine(settings, state, since)
-    exports = demo_stages.export_hours(settings, state, window, AIRFLOW_HOME, progress)
+    exports = demo_stages.export_hours(settings, state, window, airflow_home(state_path), progress)
     backfill = demo_stages.backfill_one_hour(settings, state, window, exports, progress)
     return demo_stages.summary(settings, state, generated, ingested, quarantine, exports, backfill)
 
 
-def _how_to_explore(state: LocalStackState) -> str:
+def _how_to_explore(state: LocalStackState, state_path: Path) -> str:
+    home = airflow_home(state_path)
+    ui_environment = f"AIRFLOW_HOME={home} AIRFLOW__CORE__DAGS_FOLDER={DAGS_FOLDER}"
     lines: list[Any] = [
         "The local stack is still running. Poke at it:",
-        f'  .venv/bin/python -m local query "SELECT count(*) FROM \\"{state.database}\\".\\"{state.raw_table}\\""',
+        f'  .venv/bin/python -m local query "SELECT count(*) FROM {state.database}.{state.raw_table}"',
         "  .venv/bin/python -m local status",
-        f"  moto (S3, Kinesis, SQS): {state.moto_endpoint}   local Timestream: {state.timestream_endpoint}",
-        f"  boto3.client('s3', endpoint_url='{state.moto_endpoint}').list_objects_v2(Bucket='{state.bucket}')",
-        "  .venv/bin/python -m generators sensors --target kinesis --count 1000   (then: python -m local esm)",
-        f"  Airflow UI: AIRFLOW_HOME={AIRFLOW_HOME} .venv/bin/airflow api-server  (then http://localhost:8080)",
+        f"  moto (S3, Kinesis, SQS): {state.moto_endpoint}   Timestream: {state.timestream_endpoint}",
+        f"  boto3.client('s3', endpoint_url='{state.moto_endpoint}')"
+        f".list_objects_v2(Bucket='{state.bucket}', Prefix='exports/')",
+        "  .venv/bin/python -m generators sensors --target kinesis --count 1000  (finds the local stack)",
+        "  .venv/bin/python -m local esm          (the local event source mapping ingests what arrived)",
+        f"  Airflow UI: {ui_environment} .venv/bin/airflow api-server  (then http://localhost:8080)",
         "  Stop it: make local-down",
     ]
     return "\n".join(lines)

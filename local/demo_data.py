@@ -1,4 +1,4 @@
-"""What the demo (and the end-to-end test) sends: a few hours of each workload plus deliberately bad records."""
+"""What the demo and the end-to-end test send: hours of each workload plus deliberately bad records."""
 
 from __future__ import annotations
 

@@ -13,7 +13,6 @@ from local.esm import MappingStats
 from local.ingest import build_mappings
 from local.query import query_rows
 from local.resources import client
-from local.stack import checkpoint_dir
 from local.table import render
 from pipeline_config import names
 from pipeline_config.exports import load_exports
@@ -68,9 +67,11 @@ def generate_and_send(state: LocalStackState, window: Window, progress: Progress
     return generated
 
 
-def ingest(settings: Settings, state: LocalStackState, progress: Progress) -> dict[str, MappingStats]:
+def ingest(
+    settings: Settings, state: LocalStackState, checkpoints: Path, progress: Progress
+) -> dict[str, MappingStats]:
     stats = {}
-    for role, mapping in build_mappings(settings, state, checkpoint_dir()).items():
+    for role, mapping in build_mappings(settings, state, checkpoints).items():
         progress(f"local event source mapping -> ingest Lambda -> Timestream table {role} ...")
         stats[role] = mapping.run_until_idle()
         progress(
@@ -178,7 +179,7 @@ def summary(
         ][0]
         for role, table in (("raw", state.raw_table), ("cep", state.cep_table))
     }
-    by_stream = lake.reasons([q for q in quarantine])
+    by_reason = lake.reasons(quarantine)
     parts.append(
         render(
             ("mapping", "delivered", "invocations", "on-failure queue", "Timestream rows"),
@@ -193,7 +194,7 @@ def summary(
     parts.append(
         render(
             ("reason", "records", "example"),
-            [(reason, n, examples[reason][:70]) for reason, n in sorted(by_stream.items())],
+            [(reason, n, examples[reason][:70]) for reason, n in sorted(by_reason.items())],
             f"3. Quarantined (s3://{state.bucket}/{settings.quarantine_prefix}/...)",
         )
     )
@@ -241,5 +242,8 @@ def _preview(s3: Any, settings: Settings, state: LocalStackState, hour: datetime
     table = lake.read_parquet(s3, state.bucket, files[0])
     shown = [c for c in PREVIEW_COLUMNS if c in table.column_names] or table.column_names
     rows = [[row[c] for c in shown] for row in table.slice(0, 5).to_pylist()]
-    title = f"6. s3://{state.bucket}/{files[0]}  ({table.num_rows} rows; first 5, {len(shown)} of {table.num_columns} columns)"
+    title = (
+        f"6. s3://{state.bucket}/{files[0]}\n   ({table.num_rows} rows; the first 5, {len(shown)} of "
+        f"{table.num_columns} columns)"
+    )
     return render(shown, rows, title)

@@ -75,14 +75,14 @@ def build_mappings(
     return mappings
 
 
-def run_mappings(settings: Settings, *, follow: bool) -> int:
+def run_mappings(settings: Settings, *, follow: bool, state_path: Path = DEFAULT_STATE_PATH) -> int:
     """`python -m local esm`: drain both streams (or keep polling with --follow) on the running stack."""
     from local.stack import running_state
 
-    state = running_state()
+    state = running_state(state_path)
     if state is None:
         raise SystemExit("error: the local stack is not running: start it with `make local-up`")
-    mappings = build_mappings(settings, state, checkpoint_dir(DEFAULT_STATE_PATH))
+    mappings = build_mappings(settings, state, checkpoint_dir(state_path))
     if not follow:
         for role, mapping in mappings.items():
             stats = mapping.run_until_idle()

@@ -15,6 +15,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from pipeline_config.settings import REPO_ROOT
+
 HOST = "127.0.0.1"
 
 
@@ -35,6 +37,7 @@ def spawn(module: str, arguments: list[str], log_path: Path) -> subprocess.Popen
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            cwd=REPO_ROOT,  # `-m local.timestream` must resolve to this checkout wherever we are run from
         )
 
 

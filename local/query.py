@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError, EndpointConnectionError
@@ -36,8 +37,8 @@ def _scalar(datum: dict[str, Any]) -> Any:
     return datum
 
 
-def run_query(sql: str, max_rows: int) -> int:
-    state = LocalStackState.load()
+def run_query(sql: str, max_rows: int, state_path: Path) -> int:
+    state = LocalStackState.load(state_path)
     if state is None:
         raise SystemExit(
             "error: the local stack is not running: start it with `make local-up` or `make demo KEEP=1`"

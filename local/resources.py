@@ -16,7 +16,7 @@ from pipeline_config.settings import Settings
 
 # moto accepts any credentials; fixed fake ones keep real ones from ever reaching a local endpoint.
 LOCAL_ACCESS_KEY_ID = "testing"
-LOCAL_SECRET_ACCESS_KEY = "testing"
+LOCAL_SECRET_ACCESS_KEY = "testing"  # noqa: S105 - moto's documented fake key, not a secret
 
 
 def client(service: str, endpoint_url: str, region: str = names.LOCAL_REGION) -> Any:

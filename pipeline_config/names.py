@@ -100,6 +100,7 @@ def glue_database_name(stack_name: str) -> str:
     """The Glue/Athena database holding one table per export: `timestreampipeline_exports`."""
     return "".join(c if c.isalnum() else "_" for c in stack_name.lower()) + "_exports"
 
+
 # --- ingest Lambda (issue 3)
 # Optional endpoint overrides (the AWS SDKs' own variable names); the service-specific one wins.
 ENV_AWS_ENDPOINT_URL_TIMESTREAM_WRITE = "AWS_ENDPOINT_URL_TIMESTREAM_WRITE"
@@ -119,9 +120,10 @@ METRIC_DIMENSION_REASON = "reason"
 
 
 def quarantine_object_key(prefix: str, stream_name: str, shard_id: str, first_sequence_number: str) -> str:
-    """`<prefix>/<stream>/<shard>/<first sequence number>.jsonl`: deterministic, so a redelivery overwrites."""
+    """`<prefix>/<stream>/<shard>/<first sequence number>.jsonl`: redelivery overwrites it."""
     parts = (prefix.strip("/"), stream_name, shard_id, f"{first_sequence_number}.jsonl")
     return "/".join(part for part in parts if part)
+
 
 # --- local Timestream (local/timestream)
 LOCAL_TIMESTREAM_HOST = "127.0.0.1"

@@ -31,7 +31,10 @@ def build_parser() -> argparse.ArgumentParser:
         "query", help="run one Timestream SQL statement and print the rows as a table"
     )
     query.add_argument("sql", help='the statement, e.g. "SELECT * FROM \\"db\\".\\"table\\" LIMIT 10"')
-    query.add_argument("--endpoint", default=DEFAULT_ENDPOINT, help="emulator URL (default: %(default)s)")
+    query.add_argument(
+        "--endpoint",
+        help=f"emulator URL (default: the running local stack's, else {DEFAULT_ENDPOINT})",
+    )
     query.add_argument(
         "--region", default=names.LOCAL_REGION, help="region for the client (default: %(default)s)"
     )
@@ -68,7 +71,8 @@ def _query(args: argparse.Namespace) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    client = boto3.client("timestream-query", endpoint_url=args.endpoint, region_name=args.region)
+    endpoint = args.endpoint or _local_stack_endpoint() or DEFAULT_ENDPOINT
+    client = boto3.client("timestream-query", endpoint_url=endpoint, region_name=args.region)
     columns: list[str] = []
     rows: list[list[str]] = []
     try:
@@ -78,10 +82,18 @@ def _query(args: argparse.Namespace) -> int:
     except ClientError as error:
         raise SystemExit(f"error: {error.response['Error'].get('Message', error)}") from None
     except BotoCoreError as error:
-        raise SystemExit(f"error: cannot query {args.endpoint} ({error}): is the emulator running?") from None
+        raise SystemExit(f"error: cannot query {endpoint} ({error}): is the emulator running?") from None
     print(format_table(columns, rows))
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=sys.stderr)
     return 0
+
+
+def _local_stack_endpoint() -> str | None:
+    """The Timestream endpoint of `make local-up`'s stack, when one was started."""
+    from pipeline_config.local_state import LocalStackState
+
+    state = LocalStackState.load()
+    return state.timestream_endpoint if state else None
 
 
 def _text(datum: dict) -> str:

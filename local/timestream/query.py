@@ -88,7 +88,8 @@ def _interval_literal(match: re.Match[str]) -> str:
     if unit == "ns":
         if amount % 1000:
             raise ValidationException(
-                f"Duration {match.group(0)}: the local Timestream has microsecond precision; use a multiple of 1000ns."
+                f"Duration {match.group(0)}: the local Timestream has microsecond precision; "
+                "use a multiple of 1000ns."
             )
         amount, unit = amount // 1000, "us"
     return f"INTERVAL '{amount}' {_DURATION_UNITS[unit]}"

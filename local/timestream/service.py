@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from local.timestream import metadata_queries
 from local.timestream.exceptions import ValidationException
 from local.timestream.models import Catalog
 from local.timestream.query import translate
@@ -57,6 +58,10 @@ class TimestreamService:
             raise ValidationException("QueryString is empty: send a SELECT or UNLOAD statement.")
         if next_token:
             return self.pages.next_page(self.pages.resume(query_string, next_token), max_rows)
+        catalog_answer = metadata_queries.answer(query_string, self.catalog)
+        if catalog_answer is not None:
+            pending = self.pages.start(query_string, *catalog_answer, scanned=0)
+            return self.pages.next_page(pending, max_rows)
         unload = parse_unload(query_string)
         names, duck_types, table = self.execute(unload.select if unload else query_string)
         column_info, rows = encode_rows(names, duck_types, table)

@@ -138,7 +138,8 @@ class Storage:
         with self.lock:
             rows = self._conn.execute(
                 f"SELECT {SERIES_COLUMN}, epoch_ns(time), {VERSION_COLUMN}, {PAYLOAD_COLUMN} "
-                f"FROM {data_table(storage_id)} WHERE time BETWEEN make_timestamp_ns(?) AND make_timestamp_ns(?) "
+                f"FROM {data_table(storage_id)} "
+                "WHERE time BETWEEN make_timestamp_ns(?) AND make_timestamp_ns(?) "
                 f"AND list_contains(?, {SERIES_COLUMN})",
                 [min(times), max(times), series],
             ).fetchall()

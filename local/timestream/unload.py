@@ -144,7 +144,8 @@ class Unloader:
         names = [info["Name"] for info in infos]
         if spec.partitions and names[-len(spec.partitions) :] != spec.partitions:
             raise ValidationException(
-                f"UNLOAD partitioned_by {spec.partitions} must be the last columns of the SELECT, in that order."
+                f"UNLOAD partitioned_by {spec.partitions} must be the last columns of the SELECT, "
+                "in that order."
             )
         bucket, _, prefix = spec.destination[len("s3://") :].partition("/")
         prefix = prefix if not prefix or prefix.endswith("/") else prefix + "/"
@@ -161,8 +162,8 @@ class Unloader:
             extension = (".parquet" if spec.format == "PARQUET" else ".csv") + (".gz" if spec.gzip else "")
             key = f"{prefix}results/{folder}{query_id}_{run}_{number}{extension}"
             self._put(client, bucket, key, body)
-            files.append({"url": f"s3://{bucket}/{key}", "file_metadata": {"content_length_in_bytes": len(body),
-                                                                            "row_count": len(indexes)}})  # fmt: skip
+            sizes = {"content_length_in_bytes": len(body), "row_count": len(indexes)}
+            files.append({"url": f"s3://{bucket}/{key}", "file_metadata": sizes})
         metadata = {
             "ColumnInfo": infos,
             "Author": {"Name": "Amazon Timestream", "MetadataFileVersion": "1.0"},

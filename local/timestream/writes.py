@@ -20,6 +20,10 @@ _HOUR_NS = 3600 * 1_000_000_000
 _DAY_NS = 24 * _HOUR_NS
 
 Key = tuple[str, int]
+VERSION_CONFLICT_REASON = (
+    "A record with the same dimensions, time and measure name exists with a different measure value; "
+    "send a higher Version to update it."
+)
 
 
 class RecordWriter:
@@ -63,8 +67,8 @@ class RecordWriter:
         ceiling = now + FUTURE_LIMIT_NS
         if not floor <= record.time_ns <= ceiling:
             raise RecordProblem(
-                f"The record timestamp is outside the time range [{_iso(floor)}, {_iso(ceiling)}) of the data "
-                "ingestion window."
+                f"The record timestamp is outside the time range [{_iso(floor)}, {_iso(ceiling)}) "
+                "of the data ingestion window."
                 + (
                     ""
                     if table.magnetic_writes_enabled
@@ -90,8 +94,7 @@ class RecordWriter:
                         rejected.append(
                             {
                                 "RecordIndex": index,
-                                "Reason": "A record with the same dimensions, time and measure name exists with a "
-                                "different measure value; send a higher Version to update it.",
+                                "Reason": VERSION_CONFLICT_REASON,
                                 "ExistingVersion": version,
                             }
                         )

@@ -74,15 +74,16 @@ def test_every_generated_record_is_in_timestream_or_quarantined_with_a_reason(pi
     quarantine = lake.quarantined(pipeline.s3, pipeline.state.bucket, pipeline.settings.quarantine_prefix)
     quarantined = Counter(base64.b64decode(q.payload_base64) for q in quarantine)
     # WHEN the records each workload has in Timestream are read back
+    raw, cep_table = table(pipeline, "raw"), table(pipeline, "cep")
     devops = rows(
         pipeline,
-        f"SELECT instance_name, silo, measure_name, to_milliseconds(time) FROM {table(pipeline, 'raw')} WHERE silo IS NOT NULL",
+        f"SELECT instance_name, silo, measure_name, to_milliseconds(time) FROM {raw} WHERE silo IS NOT NULL",
     )
     sensors = rows(
         pipeline,
-        f"SELECT sensor_id, to_milliseconds(time) FROM {table(pipeline, 'raw')} WHERE measure_name = 'temperature'",
+        f"SELECT sensor_id, to_milliseconds(time) FROM {raw} WHERE measure_name = 'temperature'",
     )
-    cep = rows(pipeline, f"SELECT sensor_id, to_milliseconds(time) FROM {table(pipeline, 'cep')}")
+    cep = rows(pipeline, f"SELECT sensor_id, to_milliseconds(time) FROM {cep_table}")
     stored = {"devops": len(devops), "sensors": len(sensors), "cep": len(cep), "bad": 0}
     # THEN per workload: stored + quarantined == generated, and the stored ones are the generated ones
     for workload, records in pipeline.generated.items():
@@ -106,7 +107,7 @@ def test_every_generated_record_is_in_timestream_or_quarantined_with_a_reason(pi
 
 
 def test_each_exported_hour_holds_exactly_the_readings_of_its_hour(pipeline: PipelineRun) -> None:
-    """Per hour, the status counts add up to the sensor readings with start <= time < end, boundary included once."""
+    """Per hour, the status counts add up to the sensor readings with start <= time < end."""
     # GIVEN the generated sensor readings, some of them exactly on the inner hour boundary
     readings = payloads(pipeline.generated["sensors"])
     assert any(p["event_time"] == epoch_ms(pipeline.boundary) for p in readings)

@@ -60,7 +60,8 @@ def make_table(write_client: Any, database: str) -> Callable[..., str]:
     def create(**properties: Any) -> str:
         name = f"table_{next(_table_numbers)}"
         properties.setdefault(
-            "RetentionProperties", {"MemoryStoreRetentionPeriodInHours": 24, "MagneticStoreRetentionPeriodInDays": 7}
+            "RetentionProperties",
+            {"MemoryStoreRetentionPeriodInHours": 24, "MagneticStoreRetentionPeriodInDays": 7},
         )
         write_client.create_table(DatabaseName=database, TableName=name, **properties)
         return name

@@ -10,7 +10,9 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def double_record(host: str, value: float, time_ms: int, measure: str = "cpu_user", **extra: Any) -> dict[str, Any]:
+def double_record(
+    host: str, value: float, time_ms: int, measure: str = "cpu_user", **extra: Any
+) -> dict[str, Any]:
     """A single-measure DOUBLE record with one `host` dimension."""
     return {
         "Dimensions": [{"Name": "host", "Value": host}],

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import awswrangler as wr
 import pandas as pd
@@ -27,12 +26,16 @@ def test_wrangler_write_then_query_round_trips_a_dataframe(
     """Rows written with wr.timestream.write come back from wr.timestream.query with their types."""
     # GIVEN a DataFrame of three hosts' CPU values a minute ago
     moment = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0, tzinfo=None)
-    frame = pd.DataFrame(
-        {"time": [moment] * 3, "host": ["a", "b", "c"], "cpu_user": [1.5, 2.5, 3.5]}
-    )
+    frame = pd.DataFrame({"time": [moment] * 3, "host": ["a", "b", "c"], "cpu_user": [1.5, 2.5, 3.5]})
     # WHEN it is written and queried
     rejected = wr.timestream.write(
-        frame, database, table, time_col="time", measure_col="cpu_user", dimensions_cols=["host"], use_threads=False
+        frame,
+        database,
+        table,
+        time_col="time",
+        measure_col="cpu_user",
+        dimensions_cols=["host"],
+        use_threads=False,
     )
     result = wr.timestream.query(
         f'SELECT host, time, measure_value::double AS cpu FROM "{database}"."{table}" ORDER BY host'
@@ -44,7 +47,9 @@ def test_wrangler_write_then_query_round_trips_a_dataframe(
     assert list(result["time"]) == [moment] * 3
 
 
-def test_wrangler_write_returns_the_rejected_records(wrangler_endpoints: None, database: str, table: str) -> None:
+def test_wrangler_write_returns_the_rejected_records(
+    wrangler_endpoints: None, database: str, table: str
+) -> None:
     """A conflicting re-write comes back from wr.timestream.write as rejection information."""
     # GIVEN a stored value for host a
     moment = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0, tzinfo=None)
@@ -58,8 +63,12 @@ def test_wrangler_write_returns_the_rejected_records(wrangler_endpoints: None, d
     assert rejected[0]["ExistingVersion"] == 1
 
 
-def test_wrangler_query_fails_clearly_on_unsupported_sql(wrangler_endpoints: None, database: str, table: str) -> None:
+def test_wrangler_query_fails_clearly_on_unsupported_sql(
+    wrangler_endpoints: None, database: str, table: str
+) -> None:
     """An unsupported construct surfaces as a ValidationException naming it."""
     # GIVEN / WHEN / THEN
     with pytest.raises(Exception, match="CREATE_TIME_SERIES"):
-        wr.timestream.query(f'SELECT create_time_series(time, measure_value::double) FROM "{database}"."{table}"')
+        wr.timestream.query(
+            f'SELECT create_time_series(time, measure_value::double) FROM "{database}"."{table}"'
+        )

@@ -39,7 +39,10 @@ def test_table_keeps_its_retention_and_magnetic_write_settings(write_client: Any
     write_client.create_table(
         DatabaseName=database,
         TableName="catalog_retention",
-        RetentionProperties={"MemoryStoreRetentionPeriodInHours": 12, "MagneticStoreRetentionPeriodInDays": 30},
+        RetentionProperties={
+            "MemoryStoreRetentionPeriodInHours": 12,
+            "MagneticStoreRetentionPeriodInDays": 30,
+        },
         MagneticStoreWriteProperties={"EnableMagneticStoreWrites": True},
     )
     # WHEN it is described
@@ -59,7 +62,10 @@ def test_update_table_changes_retention(write_client: Any, database: str, table:
     write_client.update_table(
         DatabaseName=database,
         TableName=table,
-        RetentionProperties={"MemoryStoreRetentionPeriodInHours": 48, "MagneticStoreRetentionPeriodInDays": 7},
+        RetentionProperties={
+            "MemoryStoreRetentionPeriodInHours": 48,
+            "MagneticStoreRetentionPeriodInDays": 7,
+        },
     )
     # THEN DescribeTable shows 48 h
     described = write_client.describe_table(DatabaseName=database, TableName=table)["Table"]
@@ -69,11 +75,16 @@ def test_update_table_changes_retention(write_client: Any, database: str, table:
 def test_retention_outside_the_service_range_is_rejected(write_client: Any, database: str) -> None:
     """Memory retention above 8766 h is a ValidationException naming the property."""
     # GIVEN / WHEN / THEN
-    with pytest.raises(write_client.exceptions.ValidationException, match="MemoryStoreRetentionPeriodInHours"):
+    with pytest.raises(
+        write_client.exceptions.ValidationException, match="MemoryStoreRetentionPeriodInHours"
+    ):
         write_client.create_table(
             DatabaseName=database,
             TableName="catalog_bad_retention",
-            RetentionProperties={"MemoryStoreRetentionPeriodInHours": 9000, "MagneticStoreRetentionPeriodInDays": 1},
+            RetentionProperties={
+                "MemoryStoreRetentionPeriodInHours": 9000,
+                "MagneticStoreRetentionPeriodInDays": 1,
+            },
         )
 
 

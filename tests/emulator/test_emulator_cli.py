@@ -19,8 +19,8 @@ def test_query_prints_a_table_of_every_row(
     records = [double_record("alpha", 1, stamp), double_record("beta", 2, stamp)]
     write_client.write_records(DatabaseName=database, TableName=table, Records=records)
     # WHEN the CLI queries them
-    code = main(["query", f'SELECT host, measure_value::double AS v FROM "{database}"."{table}" ORDER BY host',
-                 "--endpoint", endpoint])  # fmt: skip
+    sql = f'SELECT host, measure_value::double AS v FROM "{database}"."{table}" ORDER BY host'
+    code = main(["query", sql, "--endpoint", endpoint])
     # THEN it prints an aligned table
     lines = capsys.readouterr().out.splitlines()
     assert code == 0

@@ -22,7 +22,9 @@ def many_rows(write_client: Any, database: str) -> str:
 def test_small_pages_return_every_row_exactly_once(query_client: Any, many_rows: str) -> None:
     """With MaxRows=37 the pages together hold each of the 1,050 rows once, in query order."""
     # GIVEN / WHEN every page of 37 rows is read
-    pages = query_all(query_client, f"SELECT measure_value::double AS v FROM {many_rows} ORDER BY v", MaxRows=37)
+    pages = query_all(
+        query_client, f"SELECT measure_value::double AS v FROM {many_rows} ORDER BY v", MaxRows=37
+    )
     values = [float(row[0]) for row in scalar_rows(pages)]
     # THEN no page exceeds 37 rows and the values are exactly 0..1049
     assert max(len(page["Rows"]) for page in pages) <= 37

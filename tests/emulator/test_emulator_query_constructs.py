@@ -45,7 +45,10 @@ def dataset(write_client: Any, database: str) -> tuple[str, pd.DataFrame]:
     for first in range(0, len(rows), 100):
         records = [
             {
-                "Dimensions": [{"Name": "host", "Value": r["host"]}, {"Name": "region", "Value": r["region"]}],
+                "Dimensions": [
+                    {"Name": "host", "Value": r["host"]},
+                    {"Name": "region", "Value": r["region"]},
+                ],
                 "MeasureName": r["measure_name"],
                 "MeasureValue": repr(r["value"]),
                 "Time": str(r["time_ms"]),
@@ -62,14 +65,17 @@ def _ts(moment: pd.Timestamp | datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}.000000000"
 
 
-def test_bin_avg_and_approx_percentile_match_pandas(query_client: Any, dataset: tuple[str, pd.DataFrame]) -> None:
+def test_bin_avg_and_approx_percentile_match_pandas(
+    query_client: Any, dataset: tuple[str, pd.DataFrame]
+) -> None:
     """15 s bins of avg, p50 and p90 per host equal the pandas computation with the documented percentile."""
     # GIVEN the dataset
     table, frame = dataset
     # WHEN the CPU-statistics shape of query runs
     sql = (
         "SELECT host, bin(time, 15s) AS binned, round(avg(measure_value::double), 2) AS avg_cpu, "
-        "approx_percentile(measure_value::double, 0.5) AS p50, approx_percentile(measure_value::double, 0.9) AS p90 "
+        "approx_percentile(measure_value::double, 0.5) AS p50, "
+        "approx_percentile(measure_value::double, 0.9) AS p90 "
         f"FROM {table} WHERE measure_name = 'cpu_user' GROUP BY host, bin(time, 15s) ORDER BY binned, host"
     )
     rows = scalar_rows(query_all(query_client, sql))
@@ -105,7 +111,9 @@ def test_count_if_case_and_between_match_pandas(query_client: Any, dataset: tupl
     assert rows == expected
 
 
-def test_cte_and_join_find_the_time_of_each_hosts_maximum(query_client: Any, dataset: tuple[str, pd.DataFrame]) -> None:
+def test_cte_and_join_find_the_time_of_each_hosts_maximum(
+    query_client: Any, dataset: tuple[str, pd.DataFrame]
+) -> None:
     """A CTE of per-host maxima joined back to the table returns the time of each maximum."""
     # GIVEN the dataset
     table, frame = dataset
@@ -114,7 +122,8 @@ def test_cte_and_join_find_the_time_of_each_hosts_maximum(query_client: Any, dat
         f"WITH peaks AS (SELECT host, max(measure_value::double) AS peak FROM {table} "
         "WHERE measure_name = 'cpu_user' GROUP BY host) "
         f"SELECT t.host, p.peak, min(t.time) AS at FROM {table} t JOIN peaks p ON t.host = p.host "
-        "AND t.measure_value::double = p.peak WHERE t.measure_name = 'cpu_user' GROUP BY t.host, p.peak ORDER BY t.host"
+        "AND t.measure_value::double = p.peak WHERE t.measure_name = 'cpu_user' "
+        "GROUP BY t.host, p.peak ORDER BY t.host"
     )
     rows = scalar_rows(query_all(query_client, sql))
     # THEN host, peak and its first time match pandas
@@ -126,7 +135,9 @@ def test_cte_and_join_find_the_time_of_each_hosts_maximum(query_client: Any, dat
     assert rows == expected
 
 
-def test_min_max_sum_with_order_and_limit_match_pandas(query_client: Any, dataset: tuple[str, pd.DataFrame]) -> None:
+def test_min_max_sum_with_order_and_limit_match_pandas(
+    query_client: Any, dataset: tuple[str, pd.DataFrame]
+) -> None:
     """Aggregates per (region, measure), ordered by sum descending, limited to 2 rows."""
     # GIVEN the dataset
     table, frame = dataset
@@ -151,7 +162,9 @@ def test_ago_and_now_select_the_recent_rows(query_client: Any, dataset: tuple[st
     table, frame = dataset
     # WHEN
     before = pd.Timestamp.now(tz=UTC)
-    [[count]] = scalar_rows(query_all(query_client, f"SELECT count(*) FROM {table} WHERE time BETWEEN ago(8m) AND now()"))
+    [[count]] = scalar_rows(
+        query_all(query_client, f"SELECT count(*) FROM {table} WHERE time BETWEEN ago(8m) AND now()")
+    )
     after = pd.Timestamp.now(tz=UTC)
     # THEN the count lies between pandas' counts for the window at the instants around the query
     newest_window = (frame.time >= before - timedelta(minutes=8)).sum()
@@ -208,6 +221,8 @@ def test_nulls_are_null_values(query_client: Any, dataset: tuple[str, pd.DataFra
     # GIVEN the dataset
     table, _ = dataset
     # WHEN a CASE without ELSE yields NULL
-    page = query_client.query(QueryString=f"SELECT CASE WHEN 1 = 2 THEN 'x' END AS nothing FROM {table} LIMIT 1")
+    page = query_client.query(
+        QueryString=f"SELECT CASE WHEN 1 = 2 THEN 'x' END AS nothing FROM {table} LIMIT 1"
+    )
     # THEN
     assert page["Rows"][0]["Data"] == [{"NullValue": True}]

@@ -12,10 +12,14 @@ HOUR_MS = 3600 * 1000
 
 
 def _write(client: Any, database: str, table: str, time_ms: int) -> dict[str, Any]:
-    return client.write_records(DatabaseName=database, TableName=table, Records=[double_record("h", 1, time_ms)])
+    return client.write_records(
+        DatabaseName=database, TableName=table, Records=[double_record("h", 1, time_ms)]
+    )
 
 
-def test_a_record_older_than_memory_retention_is_rejected(write_client: Any, database: str, table: str) -> None:
+def test_a_record_older_than_memory_retention_is_rejected(
+    write_client: Any, database: str, table: str
+) -> None:
     """With 24 h memory retention and no magnetic writes, a 25-hour-old record is rejected."""
     # GIVEN / WHEN a record 25 h old is written
     with pytest.raises(write_client.exceptions.RejectedRecordsException) as caught:
@@ -24,7 +28,9 @@ def test_a_record_older_than_memory_retention_is_rejected(write_client: Any, dat
     assert "outside the time range" in caught.value.response["RejectedRecords"][0]["Reason"]
 
 
-def test_a_record_more_than_15_minutes_ahead_is_rejected(write_client: Any, database: str, table: str) -> None:
+def test_a_record_more_than_15_minutes_ahead_is_rejected(
+    write_client: Any, database: str, table: str
+) -> None:
     """A record 16 minutes in the future is rejected."""
     # GIVEN / WHEN / THEN
     with pytest.raises(write_client.exceptions.RejectedRecordsException):

@@ -35,59 +35,87 @@ def _record(dims: dict[str, str], measure: str, value: float, time_ms: int) -> d
     }
 
 
+TABLES = {
+    "demoAirflow": ["kinesisdata1"],
+    "TimeSeriesDb-local": ["TimeSeriesRawTable-local", "TimeSeriesCepTable-local"],
+    "DemoDatabase": ["WeatherMetrics"],
+}
+INSTANCES = [
+    ("i-zaZswmJk-apollo-0000.amazonaws.com", "us-east-1-1"),
+    ("i-zaZswmJk-zeus-0001.amazonaws.com", "us-east-1-2"),
+]
+
+
+def _cpu_rows(rng: random.Random, window_start: int) -> list[dict[str, Any]]:
+    """Repo A: cpu_nice every 5 s for two instances."""
+    return [
+        {"instance_name": name, "availability_zone": zone, "region": "us-east-1",
+         "value": round(rng.uniform(0, 1), 2), "time_ms": window_start + i * 5000}
+        for name, zone in INSTANCES
+        for i in range(60)
+    ]  # fmt: skip
+
+
+def _raw_rows(rng: random.Random, now: int) -> list[dict[str, Any]]:
+    """Repo B raw: integer temperatures with a status dimension."""
+    statuses = ["OK", "OK", "WARNING", "ERROR"]
+    return [
+        {"sensor_id": sensor, "status": rng.choice(statuses), "value": float(rng.randint(10, 180)),
+         "time_ms": now - offset * 1000}
+        for sensor in SENSORS
+        for offset in RAW_OFFSETS_S
+    ]  # fmt: skip
+
+
+def _cep_rows(now: int) -> list[dict[str, Any]]:
+    """Repo B CEP: avg_temperature and elapsed as two single-measure rows at the same instant."""
+    return [
+        {"sensor_id": sensor, "history": "OK-WARNING", "non_errors": "2", "measure": measure,
+         "value": float(value), "time_ms": now - k * 20_000}
+        for sensor in SENSORS[:2]
+        for k in range(3)
+        for measure, value in (("avg_temperature", 150 + k), ("elapsed", 10 + k))
+    ]  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def seeded(write_client: Any) -> dict[str, Any]:
     """The seed tables (repo A, repo B raw/CEP, the tutorial) with data, and the rows as DataFrames."""
     rng = random.Random(3)
     now = now_ms() // 1000 * 1000
-    for database, tables in {
-        "demoAirflow": ["kinesisdata1"],
-        "TimeSeriesDb-local": ["TimeSeriesRawTable-local", "TimeSeriesCepTable-local"],
-        "DemoDatabase": ["WeatherMetrics"],
-    }.items():
+    for database, tables in TABLES.items():
         write_client.create_database(DatabaseName=database)
         for table in tables:
             write_client.create_table(DatabaseName=database, TableName=table)
     window_start = (now // 60_000 - 10) * 60_000
-    cpu = [
-        {"instance_name": name, "availability_zone": az, "region": "us-east-1", "value": round(rng.uniform(0, 1), 2),
-         "time_ms": window_start + i * 5000}
-        for name, az in [("i-zaZswmJk-apollo-0000.amazonaws.com", "us-east-1-1"), ("i-zaZswmJk-zeus-0001.amazonaws.com", "us-east-1-2")]
-        for i in range(60)
-    ]  # fmt: skip
-    _write(write_client, "demoAirflow", "kinesisdata1", [
-        _record({k: r[k] for k in ("region", "availability_zone", "instance_name")}, "cpu_nice", r["value"], r["time_ms"])
-        for r in cpu
-    ])  # fmt: skip
-    raw = [
-        {"sensor_id": s, "status": rng.choice(["OK", "OK", "WARNING", "ERROR"]), "value": float(rng.randint(10, 180)),
-         "time_ms": now - offset * 1000}
-        for s in SENSORS for offset in RAW_OFFSETS_S
-    ]  # fmt: skip
-    _write(write_client, "TimeSeriesDb-local", "TimeSeriesRawTable-local", [
-        _record({"sensor_id": r["sensor_id"], "status": r["status"]}, "temperature", r["value"], r["time_ms"]) for r in raw
-    ])  # fmt: skip
-    cep = [
-        {"sensor_id": s, "history": "OK-WARNING", "non_errors": "2", "measure": m, "value": float(v), "time_ms": now - k * 20_000}
-        for s in SENSORS[:2] for k in range(3) for m, v in (("avg_temperature", 150 + k), ("elapsed", 10 + k))
-    ]  # fmt: skip
-    _write(write_client, "TimeSeriesDb-local", "TimeSeriesCepTable-local", [
-        _record({"sensor_id": r["sensor_id"], "non_errors": r["non_errors"], "history": r["history"]}, r["measure"],
-                r["value"], r["time_ms"]) for r in cep
-    ])  # fmt: skip
-    weather = [_record({"Location": "Tutorial", "Sensor": "1"}, "Temperature", 60 + i, now - i * 5000) for i in range(5)]
-    weather.append(_record({"Location": "Tutorial", "Sensor": "1"}, "Temperature", 99, now - 300_000))
+    cpu, raw, cep = _cpu_rows(rng, window_start), _raw_rows(rng, now), _cep_rows(now)
+    cpu_dims = ("region", "availability_zone", "instance_name")
+    cpu_records = [_record({k: r[k] for k in cpu_dims}, "cpu_nice", r["value"], r["time_ms"]) for r in cpu]
+    _write(write_client, "demoAirflow", "kinesisdata1", cpu_records)
+    raw_records = [
+        _record({"sensor_id": r["sensor_id"], "status": r["status"]}, "temperature", r["value"], r["time_ms"])
+        for r in raw
+    ]
+    _write(write_client, "TimeSeriesDb-local", "TimeSeriesRawTable-local", raw_records)
+    cep_dims = ("sensor_id", "non_errors", "history")
+    cep_records = [_record({k: r[k] for k in cep_dims}, r["measure"], r["value"], r["time_ms"]) for r in cep]
+    _write(write_client, "TimeSeriesDb-local", "TimeSeriesCepTable-local", cep_records)
+    tutorial = {"Location": "Tutorial", "Sensor": "1"}
+    weather = [_record(tutorial, "Temperature", 60 + i, now - i * 5000) for i in range(5)]
+    weather.append(_record(tutorial, "Temperature", 99, now - 300_000))
     _write(write_client, "DemoDatabase", "WeatherMetrics", weather)
     start, end = datetime.fromtimestamp(window_start / 1000, UTC), datetime.fromtimestamp(now / 1000 + 1, UTC)
-    return {
-        "cpu": pd.DataFrame(cpu), "raw": pd.DataFrame(raw), "cep": pd.DataFrame(cep), "now_ms": now,
-        "fmt": {
-            "raw": '"TimeSeriesDb-local"."TimeSeriesRawTable-local"', "cep": '"TimeSeriesDb-local"."TimeSeriesCepTable-local"',
-            "start": f"{start:%Y-%m-%d %H:%M:%S}", "end": f"{start + timedelta(minutes=5):%Y-%m-%d %H:%M:%S}",
-            "start_iso": f"{start - timedelta(hours=1):%Y-%m-%dT%H:%M:%S}Z", "end_iso": f"{end:%Y-%m-%dT%H:%M:%S}Z",
-            "interval": "20000ms",
-        },
-    }  # fmt: skip
+    placeholders = {
+        "raw": '"TimeSeriesDb-local"."TimeSeriesRawTable-local"',
+        "cep": '"TimeSeriesDb-local"."TimeSeriesCepTable-local"',
+        "start": f"{start:%Y-%m-%d %H:%M:%S}",
+        "end": f"{start + timedelta(minutes=5):%Y-%m-%d %H:%M:%S}",
+        "start_iso": f"{start - timedelta(hours=1):%Y-%m-%dT%H:%M:%S}Z",
+        "end_iso": f"{end:%Y-%m-%dT%H:%M:%S}Z",
+        "interval": "20000ms",
+    }
+    frames = {"cpu": pd.DataFrame(cpu), "raw": pd.DataFrame(raw), "cep": pd.DataFrame(cep)}
+    return {**frames, "now_ms": now, "window_start_ms": window_start, "fmt": placeholders}
 
 
 def _run(query_client: Any, template: str, seeded: dict[str, Any]) -> list[list[str | None]]:
@@ -99,27 +127,23 @@ def test_repo_a_cpu_query_matches_pandas(query_client: Any, seeded: dict[str, An
     # GIVEN two instances' cpu_nice every 5 s / WHEN repo A's query runs
     rows = _run(query_client, seeds.REPO_A_CPU, seeded)
     # THEN per (bin, instance) the percentiles are the nearest-rank values (BETWEEN includes both ends)
-    cpu = seeded["cpu"]
-    start_ms = int(datetime.strptime(seeded["fmt"]["start"], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC).timestamp() * 1000)
+    cpu, start_ms = seeded["cpu"], seeded["window_start_ms"]
     window = cpu[(cpu.time_ms >= start_ms) & (cpu.time_ms <= start_ms + 300_000)]
-    expected = sorted(
-        (
-            (b, name, round(g.value.mean(), 2), *(round(_nearest_rank(list(g.value), p), 2) for p in (0.9, 0.95, 0.99)))
-            for (b, name), g in window.groupby([window.time_ms // 15_000, "instance_name"])
-        ),
-        key=lambda row: row[0],
-    )
-    assert len(rows) == len(expected)
-    assert sorted((r[1], r[0], *map(float, r[3:])) for r in rows) == sorted(
-        (datetime.fromtimestamp(b * 15, UTC).strftime("%Y-%m-%d %H:%M:%S.000000000"), n, *ps) for b, n, _, *ps in expected
-    )
-    assert [float(r[2]) for r in sorted(rows, key=lambda r: (r[1], r[0]))] == pytest.approx(
-        [e[2] for e in sorted(expected, key=lambda e: (e[0], e[1]))], abs=0.006
-    )
+    expected = []
+    for (bin_number, name), group in window.groupby([window.time_ms // 15_000, "instance_name"]):
+        binned = datetime.fromtimestamp(bin_number * 15, UTC).strftime("%Y-%m-%d %H:%M:%S.000000000")
+        percentiles = [round(_nearest_rank(list(group.value), p), 2) for p in (0.9, 0.95, 0.99)]
+        expected.append((binned, name, group.value.mean(), *percentiles))
+    got = sorted((r[1], r[0], float(r[2]), *map(float, r[3:])) for r in rows)
+    expected.sort()
+    assert [(g[0], g[1], *g[3:]) for g in got] == [(e[0], e[1], *e[3:]) for e in expected]
+    assert [g[2] for g in got] == pytest.approx([e[2] for e in expected], abs=0.005 + 1e-9)
 
 
 @pytest.mark.parametrize("name", sorted(seeds.UNSUPPORTED))
-def test_timeseries_queries_fail_naming_the_construct(query_client: Any, seeded: dict[str, Any], name: str) -> None:
+def test_timeseries_queries_fail_naming_the_construct(
+    query_client: Any, seeded: dict[str, Any], name: str
+) -> None:
     """Q1/Q2/Q3 use timeseries functions: a ValidationException names the unsupported construct."""
     # GIVEN / WHEN / THEN
     template, construct = seeds.UNSUPPORTED[name]
@@ -148,7 +172,9 @@ def test_grafana_cep_max_per_sensor(query_client: Any, seeded: dict[str, Any]) -
     assert rows == [[s, repr(float(v))] for s, v in expected.items()]
 
 
-def test_grafana_raw_select_star_returns_every_column_and_row(query_client: Any, seeded: dict[str, Any]) -> None:
+def test_grafana_raw_select_star_returns_every_column_and_row(
+    query_client: Any, seeded: dict[str, Any]
+) -> None:
     """SELECT * returns dimensions, measure_name, time and measure_value::double for every raw row."""
     pages = query_all(query_client, seeds.GRAFANA_RAW_ALL.format(**seeded["fmt"]))
     names = [c["Name"] for c in pages[0]["ColumnInfo"]]
@@ -179,7 +205,10 @@ def test_grafana_max_over_the_last_10_seconds(query_client: Any, seeded: dict[st
     rows = _run(query_client, seeds.GRAFANA_MAX_LAST_10S, seeded)
     raw = seeded["raw"]
     recent = raw[raw.time_ms > seeded["now_ms"] - 10_000]
-    expected = {(s, float(v)) for (s, _), v in recent.groupby(["sensor_id", recent.time_ms // 10_000]).value.max().items()}
+    expected = {
+        (s, float(v))
+        for (s, _), v in recent.groupby(["sensor_id", recent.time_ms // 10_000]).value.max().items()
+    }
     assert {(r[0], float(r[2])) for r in rows} == expected
 
 
@@ -193,5 +222,11 @@ def test_grafana_max_per_sensor(query_client: Any, seeded: dict[str, Any]) -> No
 def test_tutorial_query_returns_the_last_minute(query_client: Any, seeded: dict[str, Any]) -> None:
     """The tutorial's `select * ... where time >= ago(1m)` returns the five recent rows, not the old one."""
     pages = query_all(query_client, seeds.TUTORIAL)
-    assert [c["Name"] for c in pages[0]["ColumnInfo"]] == ["Location", "Sensor", "measure_name", "time", "measure_value::double"]
+    assert [c["Name"] for c in pages[0]["ColumnInfo"]] == [
+        "Location",
+        "Sensor",
+        "measure_name",
+        "time",
+        "measure_value::double",
+    ]
     assert sorted(float(r[4]) for r in scalar_rows(pages)) == [60.0, 61.0, 62.0, 63.0, 64.0]

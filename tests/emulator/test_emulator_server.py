@@ -1,4 +1,4 @@
-"""The server itself: DescribeEndpoints, no endpoint discovery with endpoint_url, persistence, bad requests."""
+"""The server itself: DescribeEndpoints, no endpoint discovery, persistence, bad requests."""
 
 from __future__ import annotations
 
@@ -47,14 +47,16 @@ def test_data_survives_a_restart_with_a_database_file(tmp_path: Path) -> None:
         write = boto3.client("timestream-write", endpoint_url=url, region_name="us-east-1")
         write.create_database(DatabaseName="kept_db")
         write.create_table(DatabaseName="kept_db", TableName="kept_table")
-        write.write_records(DatabaseName="kept_db", TableName="kept_table", Records=[double_record("h", 7, now_ms())])
+        write.write_records(
+            DatabaseName="kept_db", TableName="kept_table", Records=[double_record("h", 7, now_ms())]
+        )
     # WHEN a new emulator opens the same file
     with TimestreamServer(db_path=path) as url:
         query = boto3.client("timestream-query", endpoint_url=url, region_name="us-east-1")
         rows = scalar_rows(query_all(query, 'SELECT host, measure_value::double FROM "kept_db"."kept_table"'))
-        described = boto3.client("timestream-write", endpoint_url=url, region_name="us-east-1").describe_table(
-            DatabaseName="kept_db", TableName="kept_table"
-        )
+        described = boto3.client(
+            "timestream-write", endpoint_url=url, region_name="us-east-1"
+        ).describe_table(DatabaseName="kept_db", TableName="kept_table")
     # THEN the row and the table are back
     assert rows == [["h", "7.0"]]
     assert described["Table"]["TableName"] == "kept_table"
@@ -63,14 +65,17 @@ def test_data_survives_a_restart_with_a_database_file(tmp_path: Path) -> None:
 def test_an_unknown_operation_is_an_error_naming_it(endpoint: str) -> None:
     """A target the emulator does not implement gets a 400 whose message names it."""
     # GIVEN a raw request for an unimplemented operation
-    request = urllib.request.Request(
+    request = urllib.request.Request(  # noqa: S310 - the local http URL
         endpoint,
         data=b"{}",
-        headers={"X-Amz-Target": "Timestream_20181101.CreateScheduledQuery", "Content-Type": "application/x-amz-json-1.0"},
+        headers={
+            "X-Amz-Target": "Timestream_20181101.CreateScheduledQuery",
+            "Content-Type": "application/x-amz-json-1.0",
+        },
     )
     # WHEN / THEN
     with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(request, timeout=5)
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310 - the local http URL
     body = json.loads(caught.value.read())
     assert caught.value.code == 400
     assert "CreateScheduledQuery" in body["message"]
@@ -78,7 +83,7 @@ def test_an_unknown_operation_is_an_error_naming_it(endpoint: str) -> None:
 
 def test_a_query_on_a_missing_table_names_it(query_client: Any) -> None:
     """Querying an unknown table is a ValidationException naming database and table."""
-    with pytest.raises(query_client.exceptions.ValidationException, match="nope_db.nope_table"):
+    with pytest.raises(query_client.exceptions.ValidationException, match=r"nope_db\.nope_table"):
         query_client.query(QueryString='SELECT * FROM "nope_db"."nope_table"')
 
 

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import awswrangler as wr
 import boto3
 import pyarrow.parquet as pq
 import pytest
@@ -42,7 +43,11 @@ def unload_clients(s3_endpoint: str) -> Iterator[tuple[Any, Any, Any]]:
         records = [double_record(host, i, stamp - i * 1000) for i, host in enumerate(["a", "b", "c"] * 2)]
         write.write_records(DatabaseName="unload_db", TableName="metrics", Records=records)
         query = boto3.client("timestream-query", endpoint_url=url, region_name="us-east-1")
-        yield query, boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1"), '"unload_db"."metrics"'
+        yield (
+            query,
+            boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1"),
+            '"unload_db"."metrics"',
+        )
 
 
 def _read(s3: Any, uri: str) -> bytes:
@@ -51,7 +56,7 @@ def _read(s3: Any, uri: str) -> bytes:
 
 
 def test_unload_parquet_writes_files_manifest_and_metadata(unload_clients: tuple[Any, Any, str]) -> None:
-    """The response row names the manifest and metadata; the manifest lists Parquet files holding every row."""
+    """The response names the manifest and metadata; the manifest lists Parquet files with every row."""
     query, s3, table = unload_clients
     # GIVEN / WHEN six rows are unloaded as Parquet
     response = query.query(
@@ -75,7 +80,7 @@ def test_unload_parquet_writes_files_manifest_and_metadata(unload_clients: tuple
 
 
 def test_unload_csv_partitions_by_the_last_column(unload_clients: tuple[Any, Any, str]) -> None:
-    """partitioned_by=ARRAY['host'] writes one gzip CSV per host under host=<value>/, without the host column."""
+    """partitioned_by=ARRAY['host'] writes one gzip CSV per host under host=<value>/, without host."""
     query, s3, table = unload_clients
     # GIVEN / WHEN rows are unloaded as CSV partitioned by host
     response = query.query(
@@ -97,4 +102,29 @@ def test_unload_to_a_missing_bucket_fails_without_a_manifest(unload_clients: tup
     query, _, table = unload_clients
     # GIVEN / WHEN / THEN
     with pytest.raises(query.exceptions.ValidationException, match="no-such-bucket"):
-        query.query(QueryString=f"UNLOAD (SELECT host FROM {table}) TO 's3://no-such-bucket/x/' WITH (format='CSV')")
+        query.query(
+            QueryString=f"UNLOAD (SELECT host FROM {table}) TO 's3://no-such-bucket/x/' WITH (format='CSV')"
+        )
+
+
+def test_awswrangler_unload_reads_back_what_the_emulator_wrote(
+    unload_clients: tuple[Any, Any, str], s3_endpoint: str
+) -> None:
+    """wr.timestream.unload finds the files under `<path>results/`, as Timestream lays them out."""
+    query, _, table = unload_clients
+    # GIVEN awswrangler pointed at the emulator and the moto S3
+    wr.config.timestream_query_endpoint_url = query.meta.endpoint_url
+    wr.config.s3_endpoint_url = s3_endpoint
+    try:
+        # WHEN it unloads and reads back as Parquet
+        frame = wr.timestream.unload(
+            sql=f"SELECT host, measure_value::double AS v FROM {table}",
+            path=f"s3://{BUCKET}/wrangler/",
+            unload_format="PARQUET",
+            keep_files=True,
+        )
+    finally:
+        wr.config.reset("timestream_query_endpoint_url")
+        wr.config.reset("s3_endpoint_url")
+    # THEN the six rows come back
+    assert sorted(frame["v"]) == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]

@@ -13,7 +13,9 @@ def _values(query_client: Any, database: str, table: str) -> list[list[str | Non
     return scalar_rows(query_all(query_client, sql))
 
 
-def test_an_identical_rewrite_is_accepted(write_client: Any, query_client: Any, database: str, table: str) -> None:
+def test_an_identical_rewrite_is_accepted(
+    write_client: Any, query_client: Any, database: str, table: str
+) -> None:
     """Sending the same record twice succeeds and stores it once."""
     # GIVEN a stored record
     record = double_record("h1", 10, now_ms())
@@ -28,10 +30,12 @@ def test_an_identical_rewrite_is_accepted(write_client: Any, query_client: Any, 
 def test_a_different_value_without_a_higher_version_is_rejected_and_the_rest_stored(
     write_client: Any, query_client: Any, database: str, table: str
 ) -> None:
-    """The conflicting record comes back with RecordIndex, Reason and ExistingVersion; the others are stored."""
+    """The conflict comes back with RecordIndex, Reason and ExistingVersion; the others are stored."""
     # GIVEN h1 stored with value 10 (version 1)
     stamp = now_ms()
-    write_client.write_records(DatabaseName=database, TableName=table, Records=[double_record("h1", 10, stamp)])
+    write_client.write_records(
+        DatabaseName=database, TableName=table, Records=[double_record("h1", 10, stamp)]
+    )
     # WHEN a call sends a new host h0, a different h1 value at the same time, and a new host h2
     call = [double_record("h0", 1, stamp), double_record("h1", 99, stamp), double_record("h2", 2, stamp)]
     with pytest.raises(write_client.exceptions.RejectedRecordsException) as caught:
@@ -44,11 +48,15 @@ def test_a_different_value_without_a_higher_version_is_rejected_and_the_rest_sto
     assert _values(query_client, database, table) == [["h0", "1.0"], ["h1", "10.0"], ["h2", "2.0"]]
 
 
-def test_a_higher_version_replaces_the_value(write_client: Any, query_client: Any, database: str, table: str) -> None:
+def test_a_higher_version_replaces_the_value(
+    write_client: Any, query_client: Any, database: str, table: str
+) -> None:
     """Version 2 with a different value updates the stored record in place."""
     # GIVEN h1 = 10 at version 1
     stamp = now_ms()
-    write_client.write_records(DatabaseName=database, TableName=table, Records=[double_record("h1", 10, stamp)])
+    write_client.write_records(
+        DatabaseName=database, TableName=table, Records=[double_record("h1", 10, stamp)]
+    )
     # WHEN h1 = 20 is sent with Version 2
     write_client.write_records(
         DatabaseName=database, TableName=table, Records=[double_record("h1", 20, stamp, Version=2)]
@@ -57,7 +65,9 @@ def test_a_higher_version_replaces_the_value(write_client: Any, query_client: An
     assert _values(query_client, database, table) == [["h1", "20.0"]]
 
 
-def test_an_equal_version_with_a_different_value_is_rejected(write_client: Any, database: str, table: str) -> None:
+def test_an_equal_version_with_a_different_value_is_rejected(
+    write_client: Any, database: str, table: str
+) -> None:
     """Version 3 over an existing version 3 with another value is rejected (not higher)."""
     # GIVEN h1 = 10 at version 3
     stamp = now_ms()

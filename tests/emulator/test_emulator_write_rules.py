@@ -41,16 +41,26 @@ def test_common_attributes_are_merged_into_each_record(
 ) -> None:
     """Dimensions, measure name and type from CommonAttributes apply to every record."""
     # GIVEN records carrying only a host, value and time
-    common = {"Dimensions": [{"Name": "region", "Value": "eu-west-1"}], "MeasureName": "cpu", "MeasureValueType": "DOUBLE"}
+    common = {
+        "Dimensions": [{"Name": "region", "Value": "eu-west-1"}],
+        "MeasureName": "cpu",
+        "MeasureValueType": "DOUBLE",
+    }
     stamp = now_ms()
     records = [
         {"Dimensions": [{"Name": "host", "Value": f"h{i}"}], "MeasureValue": str(i), "Time": str(stamp - i)}
         for i in range(3)
     ]
     # WHEN they are written with CommonAttributes
-    write_client.write_records(DatabaseName=database, TableName=table, Records=records, CommonAttributes=common)
+    write_client.write_records(
+        DatabaseName=database, TableName=table, Records=records, CommonAttributes=common
+    )
     # THEN every stored row has the common region and measure name
-    rows = scalar_rows(query_all(query_client, f'SELECT region, measure_name, host FROM "{database}"."{table}" ORDER BY host'))
+    rows = scalar_rows(
+        query_all(
+            query_client, f'SELECT region, measure_name, host FROM "{database}"."{table}" ORDER BY host'
+        )
+    )
     assert rows == [["eu-west-1", "cpu", "h0"], ["eu-west-1", "cpu", "h1"], ["eu-west-1", "cpu", "h2"]]
 
 
@@ -63,7 +73,10 @@ def test_a_dimension_both_in_common_attributes_and_record_is_a_validation_error(
     # WHEN / THEN
     with pytest.raises(write_client.exceptions.ValidationException, match="CommonAttributes"):
         write_client.write_records(
-            DatabaseName=database, TableName=table, Records=[double_record("b", 1, now_ms())], CommonAttributes=common
+            DatabaseName=database,
+            TableName=table,
+            Records=[double_record("b", 1, now_ms())],
+            CommonAttributes=common,
         )
 
 
@@ -92,7 +105,9 @@ def test_invalid_double_values_are_rejected(write_client: Any, database: str, ta
 def test_a_measure_keeps_its_first_type(write_client: Any, database: str, table: str) -> None:
     """A measure first written as DOUBLE cannot later be written as BIGINT."""
     # GIVEN cpu_user stored as DOUBLE
-    write_client.write_records(DatabaseName=database, TableName=table, Records=[double_record("h", 1, now_ms())])
+    write_client.write_records(
+        DatabaseName=database, TableName=table, Records=[double_record("h", 1, now_ms())]
+    )
     # WHEN it is sent as BIGINT
     record = dict(double_record("h2", 1, now_ms()), MeasureValue="5", MeasureValueType="BIGINT")
     rejected = _rejections(write_client, database, table, [record])
@@ -119,7 +134,9 @@ def test_multi_measure_records_become_typed_columns(
     }
     # WHEN it is written and read back
     write_client.write_records(DatabaseName=database, TableName=table, Records=[record])
-    page = query_client.query(QueryString=f'SELECT cpu_user, tasks, state, healthy FROM "{database}"."{table}"')
+    page = query_client.query(
+        QueryString=f'SELECT cpu_user, tasks, state, healthy FROM "{database}"."{table}"'
+    )
     # THEN the columns carry the declared types and values
     assert [c["Type"]["ScalarType"] for c in page["ColumnInfo"]] == ["DOUBLE", "BIGINT", "VARCHAR", "BOOLEAN"]
     assert scalar_rows([page]) == [["12.5", "7", "OK", "true"]]
@@ -135,7 +152,8 @@ def test_measure_value_on_a_multi_record_is_rejected(write_client: Any, database
 
 
 @pytest.mark.parametrize(
-    ("unit", "scale"), [("SECONDS", 1), ("MILLISECONDS", 10**3), ("MICROSECONDS", 10**6), ("NANOSECONDS", 10**9)]
+    ("unit", "scale"),
+    [("SECONDS", 1), ("MILLISECONDS", 10**3), ("MICROSECONDS", 10**6), ("NANOSECONDS", 10**9)],
 )
 def test_time_units_store_the_same_instant(
     write_client: Any, query_client: Any, database: str, make_table: Callable[..., str], unit: str, scale: int

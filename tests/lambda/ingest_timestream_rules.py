@@ -8,7 +8,8 @@ WriteRecords call before it is signed and
   (ValidationException), CommonAttributes merged into each record, so moto stores what Timestream would;
 - injects the faults a test asks for, decided by record content so concurrency cannot reorder them:
   `reject` (RejectedRecordsException by RecordIndex, the rest written), `throttle` (ThrottlingException
-  for the whole call) and `invalid` (ValidationException for any call holding the record).
+  for the whole call), `time_out` (a read timeout) and `invalid` (ValidationException for any call
+  holding the record).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from botocore.exceptions import ReadTimeoutError
 
 Record = dict[str, Any]
 RecordPredicate = Callable[[Record], bool]
@@ -40,6 +43,7 @@ class TimestreamRules:
     reject: RecordPredicate | None = None
     throttle: RecordPredicate | None = None
     invalid: RecordPredicate | None = None
+    time_out: RecordPredicate | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, params: dict[str, Any], **_: Any) -> tuple[_HttpResponse, dict[str, Any]] | None:
@@ -55,6 +59,8 @@ class TimestreamRules:
             return _error("ValidationException", str(error))
         if self.invalid and any(self.invalid(record) for record in merged):
             return _error("ValidationException", "a record is invalid")
+        if self.time_out and any(self.time_out(record) for record in merged):
+            raise ReadTimeoutError(endpoint_url="https://ingest.timestream.us-east-1.amazonaws.com")
         if self.throttle and any(self.throttle(record) for record in merged):
             return _error("ThrottlingException", "Rate exceeded")
         rejected = [i for i, record in enumerate(merged) if self.reject and self.reject(record)]

@@ -119,6 +119,18 @@ def test_throttling_reports_exactly_the_unwritten_records_for_retry(
     assert quarantine_objects() == {}
 
 
+def test_a_write_timeout_is_retried_never_quarantined(invoke: Invoke, timestream: TimestreamRules) -> None:
+    """A timeout says nothing about the record: it goes back to the stream, not to quarantine."""
+    # GIVEN a Timestream that times out on every call
+    timestream.time_out = lambda record: True
+    event = kinesis_event(sensor_payloads(3))
+    # WHEN the handler processes three readings
+    response = invoke(event)
+    # THEN all three are reported for retry and nothing is quarantined
+    assert failed_sequences(response) == sequences(event, 0, 1, 2)
+    assert quarantine_objects() == {}
+
+
 def test_a_redelivered_batch_overwrites_its_quarantine_object(invoke: Invoke) -> None:
     """Redelivery of the same batch produces the same key: one object, no duplicated lines."""
     # GIVEN a batch with poison records, processed once

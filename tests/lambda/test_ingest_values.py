@@ -101,3 +101,13 @@ def test_generic_form_rejects_an_unknown_top_level_key_instead_of_dropping_it() 
     # WHEN / THEN decoding fails naming the unknown key
     with pytest.raises(DecodeError, match="'dimension': is not a field of the generic form"):
         decode_payload(payload, NOW_NS)
+
+
+def test_an_empty_payload_is_undecodable_and_says_so() -> None:
+    """An empty Kinesis record is quarantined with a message saying it was empty."""
+    # GIVEN an empty payload
+    payload = b"  "
+    # WHEN / THEN decoding fails as undecodable, naming the emptiness
+    with pytest.raises(DecodeError, match="payload is empty") as raised:
+        decode_payload(payload, NOW_NS)
+    assert raised.value.reason is QuarantineReason.UNDECODABLE

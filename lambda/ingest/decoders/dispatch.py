@@ -48,6 +48,8 @@ def decode_payload(payload: bytes, now_ns: int) -> Decoded:
     except UnicodeDecodeError as error:
         raise UndecodableError(f"payload is not UTF-8 text ({error.reason} at byte {error.start})") from None
     for _ in range(MAX_UNWRAP + 1):
+        if not text:
+            raise UndecodableError("payload is empty; send one JSON object or alarm line per Kinesis record")
         if text.startswith("{"):
             decoded = _decode_json(text)
             break

@@ -1,0 +1,146 @@
+"""The export DAGs against the local Timestream emulator: real SQL over real records, real UNLOAD.
+
+Where the moto tests replay canned pages, these prove the shipped SQL runs, that the half-open
+window keeps a record stamped exactly on the next hour out, and that UNLOAD output is promoted.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline_config import names
+from tests.dags import export_support as support
+from tests.dags.moto_connection import aws_connection_uri
+
+# Recent enough for the table's memory store, whatever day the suite runs.
+HOUR_START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+HOUR_END = HOUR_START + timedelta(hours=1)
+RETENTION = {"MemoryStoreRetentionPeriodInHours": 48, "MagneticStoreRetentionPeriodInDays": 7}
+
+
+def millis(moment: datetime) -> str:
+    return str(int(moment.timestamp() * 1000))
+
+
+def reading(sensor: str, status: str, temperature: float, at: datetime) -> dict[str, Any]:
+    return {
+        "Dimensions": [{"Name": "sensor_id", "Value": sensor}, {"Name": "status", "Value": status}],
+        "MeasureName": names.SENSOR_TEMPERATURE_MEASURE,
+        "MeasureValue": str(temperature),
+        "MeasureValueType": "DOUBLE",
+        "Time": millis(at),
+    }
+
+
+def cep_event(sensor: str, at: datetime) -> dict[str, Any]:
+    measures = [
+        ("non_errors", "2", "BIGINT"),
+        ("history", "OK-WARNING", "VARCHAR"),
+        ("min_temperature", "120.0", "DOUBLE"),
+        ("avg_temperature", "150.5", "DOUBLE"),
+        ("max_temperature", "171.0", "DOUBLE"),
+        ("elapsed", "12", "BIGINT"),
+    ]
+    return {
+        "Dimensions": [{"Name": "sensor_id", "Value": sensor}],
+        "MeasureName": names.CEP_MEASURE,
+        "MeasureValueType": "MULTI",
+        "MeasureValues": [{"Name": n, "Value": v, "Type": t} for n, v, t in measures],
+        "Time": millis(at),
+    }
+
+
+@pytest.fixture
+def emulator(moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The local Timestream (UNLOAD writes to moto) with the settings' database and tables."""
+    from local.timestream.server import TimestreamServer
+
+    server = TimestreamServer(s3_endpoint_url=moto)
+    url = server.start()
+    monkeypatch.setenv(
+        f"AIRFLOW_CONN_{names.DEFAULT_AWS_CONN_ID.upper()}",
+        aws_connection_uri({"s3": moto, "timestream-query": url}),
+    )
+    support.set_settings(monkeypatch)
+    write = boto3.client("timestream-write", endpoint_url=url, region_name=names.LOCAL_REGION)
+    write.create_database(DatabaseName=support.SETTINGS.database)
+    for table in (support.SETTINGS.raw_table, support.SETTINGS.cep_table):
+        write.create_table(
+            DatabaseName=support.SETTINGS.database, TableName=table, RetentionProperties=RETENTION
+        )
+    yield write
+    server.stop()
+
+
+def test_sensor_readings_from_real_records_keep_the_next_hours_first_record_out(
+    emulator: Any, moto: str, dag_bag: Any
+) -> None:
+    """Aggregates come from the stored readings; a reading at exactly HOUR_END belongs to the next hour."""
+    # GIVEN readings at the hour's first instant, inside it, and exactly at its end
+    lake = support.create_bucket(moto)
+    emulator.write_records(
+        DatabaseName=support.SETTINGS.database,
+        TableName=support.SETTINGS.raw_table,
+        Records=[
+            reading("sensor-01", "OK", 20.0, HOUR_START),
+            reading("sensor-01", "ERROR", 170.0, HOUR_START + timedelta(seconds=30)),
+            reading("sensor-01", "OK", 99.0, HOUR_END),
+        ],
+    )
+    # WHEN the hour is exported in query mode
+    run = support.run_hour(dag_bag.dags[names.export_dag_id("sensor_readings")], HOUR_END)
+    # THEN one minute row holds the two in-window readings only
+    assert run.state == "success"
+    prefix = support.partition_prefix("sensor_readings", HOUR_START)
+    table = pq.read_table(io.BytesIO(support.objects(lake, prefix)[prefix + "part-00000.parquet"]["body"]))
+    assert table.to_pylist() == [
+        {
+            "sensor_id": "sensor-01",
+            "minute": HOUR_START.replace(tzinfo=None),
+            "avg_temperature": 95.0,
+            "min_temperature": 20.0,
+            "max_temperature": 170.0,
+            "ok_count": 1,
+            "warning_count": 0,
+            "error_count": 1,
+        }
+    ]
+    assert support.marker(lake, prefix)["rows"] == 1
+
+
+def test_cep_events_are_unloaded_promoted_and_staging_is_removed(
+    emulator: Any, moto: str, dag_bag: Any
+) -> None:
+    """A real UNLOAD writes into staging; the hour's partition gets its file, staging ends empty."""
+    # GIVEN one CEP event in the hour and one after it
+    lake = support.create_bucket(moto)
+    emulator.write_records(
+        DatabaseName=support.SETTINGS.database,
+        TableName=support.SETTINGS.cep_table,
+        Records=[
+            cep_event("sensor-07", HOUR_START + timedelta(minutes=15)),
+            cep_event("sensor-08", HOUR_END),
+        ],
+    )
+    # WHEN the hour is exported in unload mode
+    run = support.run_hour(dag_bag.dags[names.export_dag_id("cep_events")], HOUR_END)
+    # THEN the partition holds one promoted file with the in-window event, and the marker
+    assert run.state == "success"
+    prefix = support.partition_prefix("cep_events", HOUR_START)
+    stored = support.objects(lake, prefix)
+    data_keys = sorted(key for key in stored if not key.endswith(names.SUCCESS_MARKER))
+    assert len(data_keys) == 1 and data_keys[0].startswith(prefix + "part-00000.parquet")
+    rows = pq.read_table(io.BytesIO(stored[data_keys[0]]["body"])).to_pylist()
+    assert [(row["sensor_id"], row["non_errors"], row["history"]) for row in rows] == [
+        ("sensor-07", 2, "OK-WARNING")
+    ]
+    assert support.marker(lake, prefix)["rows"] == 1
+    # AND nothing is left in staging
+    assert support.objects(lake, f"{support.SETTINGS.export_prefix}/{names.STAGING_PREFIX}/") == {}
