@@ -109,7 +109,7 @@ class PipelineStack(Stack):
             names.OUTPUT_CEP_TABLE: store.cep_table.attr_name,
             names.OUTPUT_BUCKET: lake.bucket.bucket_name,
             names.OUTPUT_MWAA_POLICY: access.policy.managed_policy_arn,
-            names.OUTPUT_GLUE_DATABASE: catalog.database_name,
+            names.OUTPUT_GLUE_DATABASE: catalog.database.ref,
             names.OUTPUT_DLQ: failures.queue.queue_url,
         }
         for key, value in outputs.items():

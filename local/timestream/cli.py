@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -57,6 +58,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise SystemExit(
             f"error: cannot listen on {args.host}:{args.port} ({error}); choose another --port"
         ) from None
+    # `make local-down` sends SIGTERM: stop like Ctrl-C, so the DuckDB file is closed cleanly.
+    signal.signal(signal.SIGTERM, _interrupt)
     print(f"local Timestream listening on {server.url} (data: {args.db or 'in memory'})", flush=True)
     try:
         server.serve_forever()
@@ -65,6 +68,10 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _query(args: argparse.Namespace) -> int:

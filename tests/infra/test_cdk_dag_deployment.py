@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from aws_cdk import assertions
-from cdk_helpers import SynthesizedStack, resources
+from cdk_helpers import SynthesizedStack, logical_id, resources
 
 from infra.dag_bundle import MWAA_REQUIREMENTS_FILE, dag_bundle_files
 from pipeline_config import names
@@ -51,9 +51,13 @@ def test_dag_asset_holds_the_bundle_and_the_runtime_settings(variant_stack: Synt
     # THEN the bundle is exactly dag_bundle_files() and the settings name the stack's resources
     assert bundle == sorted(key.removeprefix("dags/") for key in dag_bundle_files())
     assert "pipeline_config/names.py" in bundle
-    document = json.loads(settings_file.read_text(encoding="utf-8").replace("<<marker:0xbaba:0>>", "x"))
-    assert document["database"] == "timeseries_pipeline"
+    document = json.loads(settings_file.read_text(encoding="utf-8"))
+    assert (document["database"], document["region"]) == ("timeseries_pipeline", "eu-west-1")
     assert document["mwaa_environment_name"] == "analytics-env"
+    # The bucket name is a deploy-time value: a marker that the deployment replaces with the Ref.
+    marker = document["bucket"].removeprefix("<<").removesuffix(">>")
+    bucket_id = logical_id(variant_stack.json, "AWS::S3::Bucket", "DataLakeBucket")
+    assert {marker: {"Ref": bucket_id}} in dags["SourceMarkers"]
 
 
 def test_requirements_asset_is_the_mwaa_requirements_file(variant_stack: SynthesizedStack) -> None:
