@@ -53,9 +53,9 @@ diff: bootstrap ## Show what `make deploy` would change
 deploy: bootstrap ## cdk deploy to the account and region of your AWS credentials
 	$(CDK) deploy --require-approval broadening
 
-deploy-dags: bootstrap ## Copy dags/ and the MWAA requirements to MWAA_BUCKET (without CDK)
+deploy-dags: bootstrap ## Copy dags/ + MWAA requirements to MWAA_BUCKET (DATA_LAKE_BUCKET= if the stack is not deployed)
 	@test -n "$(MWAA_BUCKET)" || { echo "usage: make deploy-dags MWAA_BUCKET=<your MWAA source bucket>"; exit 2; }
-	$(PY) -m infra.deploy_dags --bucket "$(MWAA_BUCKET)"
+	$(PY) -m infra.deploy_dags --bucket "$(MWAA_BUCKET)" $(if $(DATA_LAKE_BUCKET),--data-lake-bucket "$(DATA_LAKE_BUCKET)")
 
 local-up: bootstrap ## Start the local stack in the background (moto + local Timestream)
 	$(PY) -m local up

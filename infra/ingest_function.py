@@ -3,7 +3,7 @@
 Why one function per stream rather than one function with two mappings: the handler writes to the
 single table named by `TIMESTREAM_TABLE`, and separate functions give each stream its own role
 (write access to its own table only, read access to its own stream only), its own error alarm and
-its own concurrency, so a flood of raw records cannot starve the CEP path.
+its own scaling and throttling metrics, so a failing or flooded raw path is visible apart from CEP.
 """
 
 from __future__ import annotations

@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import time
-import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,9 +41,6 @@ def _stop_on_sigterm() -> None:
 def run_demo(settings: Settings, *, keep: bool, hours: int, state_path: Path = DEFAULT_STATE_PATH) -> int:
     """Run every stage; the stack is stopped at the end unless `keep` (or it was already running)."""
     _stop_on_sigterm()
-    # Deprecations raised inside Airflow's own dependencies (pathspec, starlette) are not the
-    # newcomer's business; `make test` still turns deprecations in dags/ into errors.
-    warnings.simplefilter("ignore", DeprecationWarning)
     progress = Progress()
     window = Window.last_hours(hours)
     demo_started = datetime.now(UTC)

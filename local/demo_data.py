@@ -19,7 +19,7 @@ from pipeline_config.local_state import LocalStackState
 DEMO_SEED = 20_260_101
 # Small on purpose: the demo must finish in under two minutes on two cores.
 DEMO_OPTIONS: dict[str, Any] = {
-    "devops": DevopsOptions(max_hosts=4, format="single", tick_seconds=60, events=False),
+    "devops": DevopsOptions(max_hosts=3, format="single", tick_seconds=60, events=False),
     "sensors": SensorOptions(sensors=10, tick_seconds=10),
     "cep": CepOptions(sensors=10, tick_seconds=10),
 }

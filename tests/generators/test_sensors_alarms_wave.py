@@ -6,7 +6,7 @@ import base64
 import json
 import random
 from collections import Counter
-from itertools import islice
+from itertools import islice, takewhile
 
 from generators.alarms import AlarmOptions
 from generators.sensors import SensorOptions, readings
@@ -43,7 +43,8 @@ def test_sensor_status_follows_the_seed_rule() -> None:
 def test_about_half_the_sensors_report_each_tick() -> None:
     """Each of 100 sensors reports with probability 0.5, so a tick holds about 50 readings."""
     # GIVEN / WHEN 200 ticks of readings
-    per_tick = Counter(r.event_time for r in readings(random.Random(2), 0, SensorOptions()) if r.event_time < 200_000)
+    stream = readings(random.Random(2), 0, SensorOptions())
+    per_tick = Counter(r.event_time for r in takewhile(lambda r: r.event_time < 200_000, stream))
     # THEN the mean is near 50 and ids are sensor-00..sensor-99
     assert 47 < sum(per_tick.values()) / 200 < 53
     ids = {r.sensor_id for r in islice(readings(random.Random(2), 0, SensorOptions()), 5000)}

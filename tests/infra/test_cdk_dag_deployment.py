@@ -55,7 +55,7 @@ def test_dag_asset_holds_the_bundle_and_the_runtime_settings(variant_stack: Synt
     assert (document["database"], document["region"]) == ("timeseries_pipeline", "eu-west-1")
     assert document["mwaa_environment_name"] == "analytics-env"
     # The bucket name is a deploy-time value: a marker that the deployment replaces with the Ref.
-    marker = document["bucket"].removeprefix("<<").removesuffix(">>")
+    marker = document["bucket"]
     bucket_id = logical_id(variant_stack.json, "AWS::S3::Bucket", "DataLakeBucket")
     assert {marker: {"Ref": bucket_id}} in dags["SourceMarkers"]
 
