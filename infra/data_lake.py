@@ -11,6 +11,7 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from pipeline_config import names
 from pipeline_config.settings import Settings
 
 ACCESS_LOGS_PREFIX = "data-lake/"
@@ -61,6 +62,12 @@ class DataLake(Construct):
                 s3.LifecycleRule(
                     id="AbortIncompleteMultipartUploads",
                     abort_incomplete_multipart_upload_after=Duration.days(ABORT_INCOMPLETE_UPLOADS_DAYS),
+                ),
+                s3.LifecycleRule(
+                    # The export DAG removes UNLOAD staging even on failure; this catches a killed worker.
+                    id="ExpireExportStaging",
+                    prefix=f"{settings.export_prefix}/{names.STAGING_PREFIX}/",
+                    expiration=Duration.days(1),
                 ),
                 s3.LifecycleRule(
                     id="ExpireNoncurrentVersions",

@@ -10,7 +10,9 @@ from generators.workloads import generate
 from tests.generators.conftest import START
 
 
-def _rows(spec: str, *, step_ms: int = 2000, sensor: str = "sensor-07", temperatures: list[int] | None = None) -> list[Reading]:
+def _rows(
+    spec: str, *, step_ms: int = 2000, sensor: str = "sensor-07", temperatures: list[int] | None = None
+) -> list[Reading]:
     """Readings from a compact spec: E = ERROR, O = OK, W = WARNING, one every step_ms."""
     status = {"E": "ERROR", "O": "OK", "W": "WARNING"}
     temps = temperatures or [100] * len(spec)
@@ -50,9 +52,10 @@ def test_a_match_spanning_a_minute_or_more_does_not_count() -> None:
 def test_a_late_closing_error_starts_the_next_match() -> None:
     """When the window ran out, the closing ERROR opens a new match (E O ... E O E gives one match)."""
     # GIVEN E O at 0 s, 30 s; E at 60 s (too late), then O E
-    rows = _rows("EOEOE", step_ms=30_000)[:3] + [
-        Reading("sensor-07", 100, "OK", 61_000),
-        Reading("sensor-07", 100, "ERROR", 62_000),
+    rows = [
+        *_rows("EOEOE", step_ms=30000)[:3],
+        Reading("sensor-07", 100, "OK", 61000),
+        Reading("sensor-07", 100, "ERROR", 62000),
     ]
     # WHEN / THEN one match, starting at the late ERROR
     matches = _matches(rows)
@@ -100,6 +103,8 @@ def test_the_cep_workload_emits_only_valid_matches() -> None:
     records = [json.loads(r.data) for r in generate("cep", seed=9, start=START, count=500)]
     # THEN each has 1..5 non-errors, a history without ERROR and an elapsed under a minute
     assert all(1 <= r["non_errors"] <= 5 for r in records)
-    assert all(len(r["history"].split("-")) == r["non_errors"] and "ERROR" not in r["history"] for r in records)
+    assert all(
+        len(r["history"].split("-")) == r["non_errors"] and "ERROR" not in r["history"] for r in records
+    )
     assert all(0 <= r["elapsed"] < 60 for r in records)
     assert all(r["min_temperature"] <= r["avg_temperature"] <= r["max_temperature"] for r in records)

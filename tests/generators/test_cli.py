@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import zlib
 from typing import Any
 
 import boto3
@@ -17,12 +18,17 @@ START = "2026-01-01T00:00:00Z"
 
 def _run(*args: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [sys.executable, "-m", "generators", *args], cwd=REPO_ROOT, capture_output=True, timeout=60, check=False
+        [sys.executable, "-m", "generators", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        timeout=60,
+        check=False,
     )
 
 
 def test_the_same_seed_reproduces_the_output_byte_for_byte() -> None:
     """Two runs with --seed and --start print identical bytes; another seed prints different ones."""
+
     # GIVEN / WHEN three dry runs of every workload in one go per seed
     def dry_run(seed: str) -> bytes:
         out = b""
@@ -50,7 +56,9 @@ def test_the_same_seed_reproduces_the_output_byte_for_byte() -> None:
         (["nosuch"], "invalid choice: 'nosuch'"),
     ],
 )
-def test_user_errors_end_as_a_message(args: list[str], expected: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_user_errors_end_as_a_message(
+    args: list[str], expected: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     """A bad option exits with status 2 and a one-line reason, never a traceback."""
     # GIVEN / WHEN the CLI is given a bad option
     with pytest.raises(SystemExit) as raised:
@@ -71,16 +79,46 @@ def test_records_reach_the_stream_named_on_the_command_line(kinesis: Any) -> Non
     """`sensors --target kinesis --stream S --count 120` puts 120 records in S and exits 0."""
     # GIVEN a moto stream
     # WHEN the CLI sends 120 sensor readings of history
-    status = cli.main(["sensors", "--stream", STREAM, "--region", REGION, "--no-local-stack", "--count", "120", "--seed", "1", "--start", START])
+    status = cli.main(
+        [
+            "sensors",
+            "--stream",
+            STREAM,
+            "--region",
+            REGION,
+            "--no-local-stack",
+            "--count",
+            "120",
+            "--seed",
+            "1",
+            "--start",
+            START,
+        ]
+    )
     # THEN all arrived
     assert status == 0
     assert len(read_stream(kinesis)) == 120
 
 
-def test_a_missing_stream_ends_with_status_1_and_the_reason(aws: None, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_missing_stream_ends_with_status_1_and_the_reason(
+    aws: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Sending to a stream that does not exist exits 1 and the summary names the stream."""
     # GIVEN no stream / WHEN the CLI sends to one
-    status = cli.main(["alarms", "--stream", "missing", "--region", REGION, "--no-local-stack", "--count", "5", "--start", START])
+    status = cli.main(
+        [
+            "alarms",
+            "--stream",
+            "missing",
+            "--region",
+            REGION,
+            "--no-local-stack",
+            "--count",
+            "5",
+            "--start",
+            START,
+        ]
+    )
     # THEN it fails with a readable reason
     err = capsys.readouterr().err
     assert status == 1
@@ -93,14 +131,33 @@ def test_an_exhausted_retry_budget_ends_with_status_1(
     """Records Kinesis keeps refusing are given up after --max-attempts, reported, and the exit is 1."""
     # GIVEN boto3 handing out a Kinesis client that refuses every 10th record forever
     real_client = boto3.client
-    flaky = FlakyKinesis(kinesis, fails=lambda data, attempt: data.endswith(b"0}"))
-    monkeypatch.setattr(boto3, "client", lambda service, **kw: flaky if service == "kinesis" else real_client(service, **kw))
-    monkeypatch.setattr("generators.delivery.RetryPolicy.base_seconds", 0.0)
+    flaky = FlakyKinesis(kinesis, fails=lambda data, attempt: zlib.crc32(data) % 10 == 0)
+    monkeypatch.setattr(
+        boto3, "client", lambda service, **kw: flaky if service == "kinesis" else real_client(service, **kw)
+    )
     # WHEN the CLI sends sensor readings with 3 attempts per record
-    status = cli.main(["sensors", "--stream", STREAM, "--region", REGION, "--no-local-stack", "--count", "200", "--seed", "3", "--start", START, "--max-attempts", "3"])
+    status = cli.main(
+        [
+            "sensors",
+            "--stream",
+            STREAM,
+            "--region",
+            REGION,
+            "--no-local-stack",
+            "--count",
+            "200",
+            "--seed",
+            "3",
+            "--start",
+            START,
+            "--max-attempts",
+            "3",
+        ]
+    )
     # THEN the refused records are counted with Kinesis's reason and the exit status is 1
     err = capsys.readouterr().err
-    refused = sum(1 for data in flaky.attempts if data.endswith(b"0}"))
-    assert status == 1 and refused > 0
+    refused = sum(1 for data in flaky.attempts if zlib.crc32(data) % 10 == 0)
+    assert status == 1 and 5 < refused < 50
+    assert all(flaky.attempts[data] == 3 for data in flaky.attempts if zlib.crc32(data) % 10 == 0)
     assert f"{refused} x ProvisionedThroughputExceededException" in err
     assert len(read_stream(kinesis)) == 200 - refused

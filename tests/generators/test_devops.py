@@ -18,7 +18,9 @@ REAL_REGION = re.compile(r"^[a-z]{2}-[a-z]+-\d$")
 def _sweep(**options: object) -> list[dict]:
     opts = DevopsOptions(**options)  # type: ignore[arg-type]
     per_sweep = 2200 if opts.format == "wide" else 26_000
-    return [json.loads(r.data) for r in generate("devops", seed=5, start=START, count=per_sweep, options=opts)]
+    return [
+        json.loads(r.data) for r in generate("devops", seed=5, start=START, count=per_sweep, options=opts)
+    ]
 
 
 def test_a_sweep_covers_1000_hosts_and_1200_processes() -> None:

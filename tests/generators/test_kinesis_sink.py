@@ -19,9 +19,7 @@ def _no_sleep(_seconds: float) -> None:
 
 
 def _records(count: int, size: int = 100) -> list[GeneratedRecord]:
-    return [
-        GeneratedRecord(f"{n:08d}".encode() + b"x" * (size - 8), f"key-{n}", 0, 0) for n in range(count)
-    ]
+    return [GeneratedRecord(f"{n:08d}".encode() + b"x" * (size - 8), f"key-{n}", 0, 0) for n in range(count)]
 
 
 def test_records_go_out_in_calls_of_at_most_500(kinesis: Any) -> None:

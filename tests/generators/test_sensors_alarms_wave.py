@@ -6,7 +6,7 @@ import base64
 import json
 import random
 from collections import Counter
-from itertools import islice, takewhile
+from itertools import islice, pairwise, takewhile
 
 from generators.alarms import AlarmOptions
 from generators.sensors import SensorOptions, readings
@@ -54,7 +54,9 @@ def test_about_half_the_sensors_report_each_tick() -> None:
 def test_alarm_status_split_is_84_12_4() -> None:
     """Normal, Elevated and Alarm come at about 84%, 12% and 4%."""
     # GIVEN / WHEN 30,000 plain alarm lines
-    records = generate("alarms", seed=4, start=START, count=30_000, options=AlarmOptions(base64_wrapped=False))
+    records = generate(
+        "alarms", seed=4, start=START, count=30_000, options=AlarmOptions(base64_wrapped=False)
+    )
     statuses = Counter(r.data.decode().split("||")[1].removeprefix("status=") for r in records)
     # THEN the split is the one the tutorial meant
     shares = {status: n / 30_000 for status, n in statuses.items()}
@@ -71,7 +73,11 @@ def test_alarm_lines_are_base64_wrapped_once_with_the_tutorial_fields() -> None:
     fields = dict(part.split("=", 1) for part in base64.b64decode(record.data).decode().split("||"))
     assert list(fields) == ["id", "status", "time", "location", "sensor"]
     assert len(fields["id"]) == 32 and int(fields["id"], 16) >= 0
-    assert (fields["time"], fields["location"], fields["sensor"]) == (str(record.event_time_ms), "TUTORIAL", "Alarm-1")
+    assert (fields["time"], fields["location"], fields["sensor"]) == (
+        str(record.event_time_ms),
+        "TUTORIAL",
+        "Alarm-1",
+    )
     assert record.partition_key == fields["id"]
 
 
@@ -82,5 +88,5 @@ def test_the_wave_starts_at_61_and_bounces_between_33_and_99() -> None:
     # THEN its first value, bounds, step size and period match the tutorial's
     assert values[:3] == [61, 62, 63]
     assert (min(values), max(values)) == (33, 99)
-    assert all(abs(b - a) == 1 for a, b in zip(values, values[1:], strict=False))
+    assert all(abs(b - a) == 1 for a, b in pairwise(values))
     assert values[100:232] == values[232:364]

@@ -71,8 +71,8 @@ def test_requirements_asset_is_the_mwaa_requirements_file(variant_stack: Synthes
     assert staged.read_text(encoding="utf-8") == MWAA_REQUIREMENTS_FILE.read_text(encoding="utf-8")
 
 
-def test_mwaa_requirements_carry_the_constraint_line_and_awswrangler() -> None:
-    """MWAA needs the --constraint line; awswrangler is pinned, pyarrow/pandas come from the constraints."""
+def test_mwaa_requirements_carry_the_constraint_line_and_pyarrow() -> None:
+    """MWAA needs the --constraint line; the DAGs need only pyarrow, whose version the constraints pin."""
     # GIVEN the MWAA requirements file
     lines = [
         line
@@ -83,7 +83,7 @@ def test_mwaa_requirements_carry_the_constraint_line_and_awswrangler() -> None:
     assert lines[0] == (
         '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.0.6/constraints-3.12.txt"'
     )
-    assert lines[1:] == ["awswrangler==3.17.1", "pyarrow", "pandas"]
+    assert lines[1:] == ["pyarrow"]
 
 
 def test_bundle_excludes_tests_caches_and_local_settings(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from aws_cdk import assertions
 from cdk_helpers import ACCOUNT, REGION, logical_id, only, resources
 
 from infra.data_lake import ABORT_INCOMPLETE_UPLOADS_DAYS, ACCESS_LOGS_PREFIX
+from pipeline_config import names
 from pipeline_config.settings import Settings
 
 DEFAULTS = Settings()
@@ -50,16 +51,24 @@ def test_data_lake_is_named_versioned_and_logged(template: assertions.Template) 
     }
 
 
-def test_lifecycle_aborts_uploads_and_expires_noncurrent_versions(template: assertions.Template) -> None:
-    """Incomplete multipart uploads and old non-current versions do not accumulate forever."""
+def test_lifecycle_aborts_uploads_and_expires_staging_and_noncurrent_versions(
+    template: assertions.Template,
+) -> None:
+    """Incomplete uploads, UNLOAD staging left by a killed worker and old versions do not pile up."""
     # GIVEN the default stack
     # WHEN the data lake's lifecycle rules are read
     rules = _bucket(template.to_json(), "DataLakeBucket")["Properties"]["LifecycleConfiguration"]["Rules"]
-    # THEN both rules are there with the configured days
+    # THEN every rule is there with the configured days
     assert rules == [
         {
             "Id": "AbortIncompleteMultipartUploads",
             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ABORT_INCOMPLETE_UPLOADS_DAYS},
+            "Status": "Enabled",
+        },
+        {
+            "Id": "ExpireExportStaging",
+            "Prefix": f"{DEFAULTS.export_prefix}/{names.STAGING_PREFIX}/",
+            "ExpirationInDays": 1,
             "Status": "Enabled",
         },
         {
