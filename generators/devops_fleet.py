@@ -114,5 +114,5 @@ def build_fleet(rng: random.Random, host_scale: int) -> list[Host]:
     low_count = int(len(hosts) * LOW_UTILISATION_SHARE)
     high_count = int(len(hosts) * HIGH_UTILISATION_SHARE)
     groups = dict.fromkeys(order[:low_count], "low")
-    groups.update(dict.fromkeys(order[len(order) - high_count:], "high"))
+    groups.update(dict.fromkeys(order[len(order) - high_count :], "high"))
     return [Host(*fields, utilisation=groups.get(number, "normal")) for number, fields in enumerate(hosts)]

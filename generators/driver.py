@@ -42,7 +42,7 @@ class TokenBucket:
         now = self._clocks.monotonic()
         self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
         self._last = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+        return 0.0 if self.tokens >= 1 - 1e-9 else (1 - self.tokens) / self.rate  # 1e-9: float dust
 
     def take(self) -> None:
         self.tokens -= 1

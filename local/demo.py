@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from local import demo_stages
+from local import demo_stages, demo_summary
 from local.airflow_env import DAGS_FOLDER
 from local.demo_data import Window
 from local.stack import checkpoint_dir, down, up
@@ -33,14 +33,15 @@ class Progress:
         print(f"[{time.monotonic() - self._started:5.1f}s] {message}", flush=True)
 
 
-def _stop_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit so the `finally` below stops the servers."""
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+def _stop_on_signals() -> None:
+    """Turn SIGTERM/SIGHUP into SystemExit so the `finally` below stops the servers (Ctrl-C already is)."""
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, lambda received, _frame: sys.exit(128 + received))
 
 
 def run_demo(settings: Settings, *, keep: bool, hours: int, state_path: Path = DEFAULT_STATE_PATH) -> int:
     """Run every stage; the stack is stopped at the end unless `keep` (or it was already running)."""
-    _stop_on_sigterm()
+    _stop_on_signals()
     progress = Progress()
     window = Window.last_hours(hours)
     demo_started = datetime.now(UTC)
@@ -87,7 +88,7 @@ def _run_stages(
     quarantine = demo_stages.read_quarantine(settings, state, since)
     exports = demo_stages.export_hours(settings, state, window, airflow_home(state_path), progress)
     backfill = demo_stages.backfill_one_hour(settings, state, window, exports, progress)
-    return demo_stages.summary(settings, state, generated, ingested, quarantine, exports, backfill)
+    return demo_summary.summary(settings, state, generated, ingested, quarantine, exports, backfill)
 
 
 def _how_to_explore(state: LocalStackState, state_path: Path) -> str:

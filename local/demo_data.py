@@ -23,7 +23,7 @@ DEMO_OPTIONS: dict[str, Any] = {
     "sensors": SensorOptions(sensors=10, tick_seconds=10),
     "cep": CepOptions(sensors=10, tick_seconds=10),
 }
-BAD_WORKLOAD = "bad records"
+BAD_WORKLOAD = "deliberately bad"
 
 
 @dataclass(frozen=True)

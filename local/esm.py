@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from local.checkpoints import CheckpointStore, ShardCheckpoints
+from local.checkpoints import CheckpointStore
 from local.kinesis_event import (
     RECORD_AGE_EXCEEDED,
     RETRY_ATTEMPTS_EXHAUSTED,
@@ -33,6 +33,7 @@ from local.kinesis_event import (
     kinesis_event,
     on_failure_record,
 )
+from local.shard_reader import ShardReader
 from pipeline_config.settings import Settings
 
 Handler = Callable[[dict[str, Any], Any], Mapping[str, Any] | None]
@@ -105,10 +106,15 @@ class LocalEventSourceMapping:
         self._region, self._account = self.stream_arn.split(":")[3:5]
         self._function_arn = function_arn(config.function_name, self._region, self._account)
         self._store = CheckpointStore(checkpoint_path)
-        self._checkpoints: ShardCheckpoints = self._store.load(
-            self.stream_arn, summary["StreamCreationTimestamp"].isoformat()
+        self._checkpoints = self._store.load(self.stream_arn, summary["StreamCreationTimestamp"].isoformat())
+        self._reader = ShardReader(
+            kinesis,
+            self.stream_arn,
+            self._store,
+            self._checkpoints,
+            batch_size=config.batch_size,
+            starting_position=config.starting_position,
         )
-        self._iterators: dict[str, str] = {}
         self.stats = MappingStats()
 
     def run_until_idle(self, max_passes: int = 10_000) -> MappingStats:
@@ -127,57 +133,13 @@ class LocalEventSourceMapping:
     def poll_once(self) -> int:
         """Read and deliver at most one batch from every ready shard; returns the records read."""
         read = 0
-        for shard_id in self._ready_shards():
-            records = self._read_batch(shard_id)
+        for shard_id in self._reader.ready_shards():
+            records = self._reader.read_batch(shard_id)
             read += len(records)
+            self.stats.records_read += len(records)
             if records:
                 self._deliver(records)
         return read
-
-    def _ready_shards(self) -> list[str]:
-        shards = self._kinesis.list_shards(StreamARN=self.stream_arn)["Shards"]
-        known = {shard["ShardId"] for shard in shards}
-        finished = self._checkpoints.finished_shards
-        ready = []
-        for shard in shards:
-            parents = {shard.get("ParentShardId"), shard.get("AdjacentParentShardId")} & known
-            if shard["ShardId"] not in finished and parents <= finished:
-                ready.append(shard["ShardId"])
-                ending = shard["SequenceNumberRange"].get("EndingSequenceNumber")
-                done = self._checkpoints.sequence_numbers.get(shard["ShardId"])
-                if ending and done and int(done) >= int(ending):
-                    finished.add(shard["ShardId"])
-        return [shard_id for shard_id in ready if shard_id not in finished]
-
-    def _read_batch(self, shard_id: str) -> list[StreamRecord]:
-        iterator = self._iterators.get(shard_id) or self._new_iterator(shard_id)
-        try:
-            response = self._kinesis.get_records(
-                ShardIterator=iterator, Limit=self.config.batch_size, StreamARN=self.stream_arn
-            )
-        except self._kinesis.exceptions.ExpiredIteratorException:
-            self._iterators.pop(shard_id, None)
-            return self._read_batch(shard_id)
-        next_iterator = response.get("NextShardIterator")
-        if next_iterator is None:  # a closed shard read to its end
-            self._iterators.pop(shard_id, None)
-            self._checkpoints.finished_shards.add(shard_id)
-            self._store.save(self._checkpoints)
-        else:
-            self._iterators[shard_id] = next_iterator
-        records = [StreamRecord.from_get_records(shard_id, r) for r in response["Records"]]
-        self.stats.records_read += len(records)
-        return records
-
-    def _new_iterator(self, shard_id: str) -> str:
-        after = self._checkpoints.sequence_numbers.get(shard_id)
-        position: dict[str, str] = (
-            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after}
-            if after
-            else {"ShardIteratorType": self.config.starting_position}
-        )
-        response = self._kinesis.get_shard_iterator(StreamARN=self.stream_arn, ShardId=shard_id, **position)
-        return response["ShardIterator"]
 
     def _deliver(self, records: list[StreamRecord]) -> None:
         pending: deque[tuple[list[StreamRecord], int]] = deque([(records, 0)])
@@ -258,7 +220,8 @@ class LocalEventSourceMapping:
             invoke_count=invokes,
             function_error=error,
         )
-        # Sent before the checkpoint moves: if this fails, the batch is retried, never skipped unseen.
+        # Sent before the checkpoint moves: if SQS fails, the mapping stops with the checkpoint still
+        # before this batch, so a restart delivers it again instead of skipping it unreported.
         self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(message))
         LOG.warning(
             "%s: gave up on %d records of %s (%s), metadata sent to the on-failure queue",

@@ -75,8 +75,9 @@ def pipeline_run() -> Iterator[PipelineRun]:
         kinesis = client("kinesis", state.moto_endpoint)
         for name, records in generated.items():
             send(kinesis, state, "cep" if name == "cep" else "raw", records)
-        checkpoints = Path(tempfile.mkdtemp(prefix="esm-"))
-        stats = {role: m.run_until_idle() for role, m in build_mappings(settings, state, checkpoints).items()}
+        with tempfile.TemporaryDirectory(prefix="esm-") as checkpoints:
+            mappings = build_mappings(settings, state, Path(checkpoints))
+            stats = {role: mapping.run_until_idle() for role, mapping in mappings.items()}
         specs = load_exports()
         dags = airflow_env.load_dags([spec.dag_id for spec in specs])
         for spec in specs:

@@ -270,3 +270,21 @@ def test_checkpoints_of_a_recreated_stream_are_ignored(aws: tuple[Any, Any, str]
     mapping(aws, function, tmp_path).run_until_idle()
     # THEN it delivers the new stream's records
     assert function.succeeded() == PAYLOADS[5:7]
+
+
+def test_a_parent_shard_is_drained_before_its_children(aws: tuple[Any, Any, str], tmp_path: Path) -> None:
+    """After a resharding, records of the closed parent reach the function before its children's."""
+    # GIVEN 5 records in the original shard, a split, then 5 records in the child shards
+    kinesis = aws[0]
+    put(kinesis, PAYLOADS[:5])
+    kinesis.split_shard(
+        StreamName="events", ShardToSplit="shardId-000000000000", NewStartingHashKey=str(2**127)
+    )
+    put(kinesis, PAYLOADS[5:])
+    function = RecordingFunction()
+    # WHEN the mapping runs
+    mapping(aws, function, tmp_path, batch_size=2).run_until_idle()
+    # THEN all 10 arrived once, the parent's 5 first
+    delivered = [data for batch in function.batches for _, data in batch]
+    assert sorted(delivered) == PAYLOADS
+    assert delivered[:5] == PAYLOADS[:5]

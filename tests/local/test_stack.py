@@ -14,7 +14,7 @@ import pytest
 from local import processes
 from local.cli import main
 from local.resources import client
-from local.stack import InProcessStack, down, running_state, up
+from local.stack import MOTO_MODULE, TIMESTREAM_MODULE, InProcessStack, down, running_state, up
 from pipeline_config import names
 from pipeline_config.local_state import LocalStackState
 from pipeline_config.settings import Settings, load_settings
@@ -100,7 +100,8 @@ def test_up_starts_detached_servers_that_down_stops(settings: Settings, tmp_path
     # AND down stopped exactly those processes and forgot the state
     assert len(stopped) == 2
     assert not state_path.exists()
-    assert not any(processes.is_ours(pid, module) for pid, module in ((state.pids["moto"], "moto.server"),))
+    assert not processes.is_ours(state.pids["moto"], MOTO_MODULE)
+    assert not processes.is_ours(state.pids["timestream"], TIMESTREAM_MODULE)
 
 
 def test_down_never_signals_a_pid_that_is_not_one_of_our_servers(tmp_path: Path) -> None:

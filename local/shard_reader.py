@@ -1,0 +1,72 @@
+"""Read a Kinesis stream shard by shard as Lambda's poller does: parent before child, from the checkpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from local.checkpoints import CheckpointStore, ShardCheckpoints
+from local.kinesis_event import StreamRecord
+
+
+class ShardReader:
+    """GetRecords batches per shard; a shard is read once its parents are finished (resharding order)."""
+
+    def __init__(
+        self,
+        kinesis: Any,
+        stream_arn: str,
+        store: CheckpointStore,
+        checkpoints: ShardCheckpoints,
+        *,
+        batch_size: int,
+        starting_position: str,
+    ) -> None:
+        self._kinesis, self.stream_arn, self._store = kinesis, stream_arn, store
+        self.checkpoints = checkpoints
+        self._batch_size, self._starting_position = batch_size, starting_position
+        self._iterators: dict[str, str] = {}
+
+    def ready_shards(self) -> list[str]:
+        """Unfinished shards whose parent shards (if still listed) are finished."""
+        shards = self._kinesis.list_shards(StreamARN=self.stream_arn)["Shards"]
+        known = {shard["ShardId"] for shard in shards}
+        finished = self.checkpoints.finished_shards
+        ready = []
+        for shard in shards:
+            parents = {shard.get("ParentShardId"), shard.get("AdjacentParentShardId")} & known
+            if shard["ShardId"] not in finished and parents <= finished:
+                ready.append(shard["ShardId"])
+                ending = shard["SequenceNumberRange"].get("EndingSequenceNumber")
+                done = self.checkpoints.sequence_numbers.get(shard["ShardId"])
+                if ending and done and int(done) >= int(ending):
+                    finished.add(shard["ShardId"])
+        return [shard_id for shard_id in ready if shard_id not in finished]
+
+    def read_batch(self, shard_id: str) -> list[StreamRecord]:
+        """The next batch of the shard (possibly empty), continuing where the last one ended."""
+        iterator = self._iterators.get(shard_id) or self._new_iterator(shard_id)
+        try:
+            response = self._kinesis.get_records(
+                ShardIterator=iterator, Limit=self._batch_size, StreamARN=self.stream_arn
+            )
+        except self._kinesis.exceptions.ExpiredIteratorException:
+            self._iterators.pop(shard_id, None)  # iterators expire after 5 min: start again at the checkpoint
+            return self.read_batch(shard_id)
+        next_iterator = response.get("NextShardIterator")
+        if next_iterator is None:  # a closed shard read to its end
+            self._iterators.pop(shard_id, None)
+            self.checkpoints.finished_shards.add(shard_id)
+            self._store.save(self.checkpoints)
+        else:
+            self._iterators[shard_id] = next_iterator
+        return [StreamRecord.from_get_records(shard_id, record) for record in response["Records"]]
+
+    def _new_iterator(self, shard_id: str) -> str:
+        after = self.checkpoints.sequence_numbers.get(shard_id)
+        position: dict[str, str] = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "StartingSequenceNumber": after}
+            if after
+            else {"ShardIteratorType": self._starting_position}
+        )
+        response = self._kinesis.get_shard_iterator(StreamARN=self.stream_arn, ShardId=shard_id, **position)
+        return response["ShardIterator"]

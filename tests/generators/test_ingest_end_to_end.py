@@ -1,0 +1,106 @@
+"""Every streamed workload through Kinesis into the real ingest handler: all written, none quarantined.
+
+generator -> KinesisSink -> (moto) Kinesis -> GetRecords -> the Kinesis event Lambda builds ->
+`handler.handler` -> (moto) Timestream. The wave workload writes to Timestream directly and is
+covered by test_timestream_sink.py.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import boto3
+import pytest
+from moto.timestreamwrite.models import timestreamwrite_backends
+
+from generators.alarms import AlarmOptions
+from generators.devops import DevopsOptions
+from generators.kinesis_sink import KinesisSink
+from generators.workloads import generate
+from pipeline_config import names
+from tests.generators.conftest import REGION, read_stream
+
+DATABASE, TABLE, BUCKET = "e2e_db", "e2e_table", "e2e-quarantine"
+STREAM = "e2e-stream"
+# An hour ago, whole seconds: inside any memory-store window, never in the future.
+START = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+CASES = {
+    "devops single": ("devops", DevopsOptions(max_hosts=20)),
+    "devops wide": ("devops", DevopsOptions(max_hosts=20, format="wide")),
+    "sensors": ("sensors", None),
+    "alarms base64": ("alarms", AlarmOptions(sensors=3)),
+    "alarms plain": ("alarms", AlarmOptions(sensors=3, base64_wrapped=False)),
+    "cep": ("cep", None),
+}
+
+
+@pytest.fixture
+def ingest(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """The real handler module, configured as the CDK app configures it, on moto."""
+    monkeypatch.setenv(names.ENV_TIMESTREAM_DATABASE, DATABASE)
+    monkeypatch.setenv(names.ENV_TIMESTREAM_TABLE, TABLE)
+    monkeypatch.setenv(names.ENV_QUARANTINE_BUCKET, BUCKET)
+    write = boto3.client("timestream-write", region_name=REGION)
+    write.create_database(DatabaseName=DATABASE)
+    write.create_table(DatabaseName=DATABASE, TableName=TABLE)
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
+    boto3.client("kinesis", region_name=REGION).create_stream(StreamName=STREAM, ShardCount=2)
+    import handler
+
+    handler.reset()
+    yield handler
+    handler.reset()
+
+
+def kinesis_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
+    """The event a Kinesis event source mapping hands the function."""
+    return {
+        "Records": [
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": record["PartitionKey"],
+                    "sequenceNumber": record["SequenceNumber"],
+                    "data": base64.b64encode(record["Data"]).decode("ascii"),
+                    "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"{record['ShardId']}:{record['SequenceNumber']}",
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": "arn:aws:iam::123456789012:role/ingest",
+                "awsRegion": REGION,
+                "eventSourceARN": stream_arn,
+            }
+            for record in records
+        ]
+    }
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_every_streamed_record_is_written_and_none_quarantined(ingest: Any, case: str) -> None:
+    """300 records of the workload reach the table through the handler; nothing is retried or quarantined."""
+    # GIVEN 300 records of the workload sent to Kinesis
+    workload, options = CASES[case]
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    sent = KinesisSink(kinesis, STREAM).send(
+        generate(workload, seed=8, start=START, count=300, options=options)
+    )
+    assert (sent.sent, sent.failed) == (300, 0)
+    stream_arn = kinesis.describe_stream_summary(StreamName=STREAM)["StreamDescriptionSummary"]["StreamARN"]
+    # WHEN the mapping hands the stream's records to the handler in batches of 100
+    stored = sorted(read_stream(kinesis, STREAM), key=lambda record: record["SequenceNumber"])
+    responses = [
+        ingest.handler(kinesis_event(stored[n : n + 100], stream_arn), None)
+        for n in range(0, len(stored), 100)
+    ]
+    # THEN nothing is retried, nothing is quarantined, and every record produced a Timestream record
+    assert [response["batchItemFailures"] for response in responses] == [[], [], []]
+    quarantined = boto3.client("s3", region_name=REGION).list_objects_v2(Bucket=BUCKET).get("KeyCount", 0)
+    assert quarantined == 0
+    table = timestreamwrite_backends["123456789012"][REGION].databases[DATABASE].tables[TABLE]
+    assert len(table.records) == 300
