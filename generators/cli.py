@@ -12,7 +12,7 @@ from generators.alarms import AlarmOptions
 from generators.cep import CepOptions
 from generators.cli_args import build_parser
 from generators.delivery import BufferedSink, DeliveryError, RetryPolicy
-from generators.destinations import Destination, DestinationError, resolve
+from generators.destinations import LOCAL_STACK_SOURCE, Destination, DestinationError, resolve
 from generators.devops import DevopsOptions
 from generators.driver import run
 from generators.kinesis_sink import KinesisSink
@@ -22,6 +22,7 @@ from generators.stdout_sink import StdoutSink
 from generators.timestream_sink import TimestreamSink
 from generators.wave import WaveOptions
 from generators.workloads import WORKLOADS, generate, new_seed
+from pipeline_config.local_state import LOCAL_CREDENTIALS
 
 
 def workload_options(args: argparse.Namespace) -> Any:
@@ -60,13 +61,19 @@ def build_sink(args: argparse.Namespace) -> tuple[BufferedSink, str]:
     where = resolve(given, role, args.target, use_local_stack=not args.no_local_stack)
     retry = RetryPolicy(max_attempts=args.max_attempts)
     config = Config(retries={"mode": "standard", "max_attempts": 3})
+    # The local stack takes any credentials; fixed fake ones mean none need configuring for it.
+    credentials = LOCAL_CREDENTIALS if where.source == LOCAL_STACK_SOURCE else {}
     if args.target == "kinesis":
         client = boto3.client(
-            "kinesis", region_name=where.region, endpoint_url=where.endpoint_url, config=config
+            "kinesis", region_name=where.region, endpoint_url=where.endpoint_url, config=config, **credentials
         )
         return KinesisSink(client, where.stream or "", retry=retry), f"stream {where.stream} ({where.source})"
     client = boto3.client(
-        "timestream-write", region_name=where.region, endpoint_url=where.endpoint_url, config=config
+        "timestream-write",
+        region_name=where.region,
+        endpoint_url=where.endpoint_url,
+        config=config,
+        **credentials,
     )
     sink = TimestreamSink(client, where.database or "", where.table or "", retry=retry)
     return sink, f"table {where.database}.{where.table} ({where.source})"

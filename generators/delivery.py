@@ -90,3 +90,17 @@ class BufferedSink:
     def close(self) -> None:
         """Flush what is left; sinks that own a file handle also flush it."""
         self.flush()
+
+
+def unrecoverable(error: Exception) -> str | None:
+    """Why another try cannot help (no endpoint, no credentials), or None when a retry may succeed."""
+    from botocore.exceptions import EndpointConnectionError, NoCredentialsError
+
+    if isinstance(error, EndpointConnectionError):
+        return f"cannot reach {error.kwargs.get('endpoint_url')}: {error}"
+    if isinstance(error, NoCredentialsError):
+        return (
+            "no AWS credentials found: configure a profile or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY "
+            "(against the running local stack none are needed)"
+        )
+    return None

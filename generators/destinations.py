@@ -17,6 +17,8 @@ from pipeline_config import names
 from pipeline_config.local_state import DEFAULT_STATE_PATH, LocalStackState
 from pipeline_config.settings import SettingsError, load_settings
 
+LOCAL_STACK_SOURCE = "local stack"
+
 
 class DestinationError(ValueError):
     """No destination could be worked out; the message lists what to pass."""
@@ -50,11 +52,11 @@ def from_local_stack(role: str | None, state_path: Path = DEFAULT_STATE_PATH) ->
         return None
     if role is None:  # direct Timestream writes
         return Destination(
-            state.region, state.timestream_endpoint, None, state.database, state.raw_table, "local stack"
+            state.region, state.timestream_endpoint, None, state.database, state.raw_table, LOCAL_STACK_SOURCE
         )
     stream = state.cep_stream if role == "cep" else state.raw_stream
     table = state.cep_table if role == "cep" else state.raw_table
-    return Destination(state.region, state.moto_endpoint, stream, state.database, table, "local stack")
+    return Destination(state.region, state.moto_endpoint, stream, state.database, table, LOCAL_STACK_SOURCE)
 
 
 def from_stack_outputs(role: str | None, region: str | None, endpoint_url: str | None) -> Destination:

@@ -14,9 +14,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from generators.delivery import BufferedSink, DeliveryError, RetryPolicy
+from generators.delivery import BufferedSink, DeliveryError, RetryPolicy, unrecoverable
 from generators.records import GeneratedRecord
 
 MAX_RECORDS_PER_CALL = 500
@@ -101,12 +101,12 @@ class KinesisSink(BufferedSink):
                 self.report.record_failures(f"{code}: {message}", len(entries))
                 raise DeliveryError(self._explain(code, message)) from error
             return [(entry, f"{code}: {message}") for entry in entries]
-        except EndpointConnectionError as error:
-            self.report.record_failures("endpoint unreachable", len(entries))
-            raise DeliveryError(
-                f"cannot reach Kinesis at {error.kwargs.get('endpoint_url')}: {error}"
-            ) from error
-        except BotoCoreError as error:  # timeouts, dropped connections: worth another try
+        except BotoCoreError as error:
+            reason = unrecoverable(error)
+            if reason is not None:
+                self.report.record_failures(reason, len(entries))
+                raise DeliveryError(f"PutRecords to stream {self.stream_name!r} failed: {reason}") from error
+            # timeouts, dropped connections: worth another try
             return [(entry, f"{type(error).__name__}: {error}") for entry in entries]
         failed = [
             (entry, f"{result['ErrorCode']}: {result.get('ErrorMessage', '')}")

@@ -12,9 +12,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from generators.delivery import BufferedSink, DeliveryError, RetryPolicy
+from generators.delivery import BufferedSink, DeliveryError, RetryPolicy, unrecoverable
 from generators.records import GeneratedRecord
 
 MAX_RECORDS_PER_CALL = 100
@@ -102,10 +102,12 @@ class TimestreamSink(BufferedSink):
                 f"WriteRecords to {self.database}.{self.table} failed: {code}: {message} "
                 "(check --database, --table and --endpoint-url)"
             ) from error
-        except EndpointConnectionError as error:
-            self.report.record_failures("endpoint unreachable", len(records))
-            raise DeliveryError(f"cannot reach Timestream: {error}") from error
         except BotoCoreError as error:
+            reason = unrecoverable(error)
+            if reason is not None:
+                self.report.record_failures(reason, len(records))
+                target = f"{self.database}.{self.table}"
+                raise DeliveryError(f"WriteRecords to {target} failed: {reason}") from error
             return f"{type(error).__name__}: {error}"
         self.report.sent += len(records)
         return None

@@ -13,9 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from local.resources import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY
 from pipeline_config import names
-from pipeline_config.local_state import LocalStackState
+from pipeline_config.local_state import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, LocalStackState
 from pipeline_config.runtime import RuntimeSettings
 from pipeline_config.settings import REPO_ROOT, Settings
 

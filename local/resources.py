@@ -11,12 +11,8 @@ import boto3
 from botocore.exceptions import ClientError
 
 from pipeline_config import names
-from pipeline_config.local_state import LocalStackState
+from pipeline_config.local_state import LOCAL_CREDENTIALS, LocalStackState
 from pipeline_config.settings import Settings
-
-# moto accepts any credentials; fixed fake ones keep real ones from ever reaching a local endpoint.
-LOCAL_ACCESS_KEY_ID = "testing"
-LOCAL_SECRET_ACCESS_KEY = "testing"  # noqa: S105 - moto's documented fake key, not a secret
 
 
 def client(service: str, endpoint_url: str, region: str = names.LOCAL_REGION) -> Any:
@@ -25,9 +21,7 @@ def client(service: str, endpoint_url: str, region: str = names.LOCAL_REGION) ->
         service,
         endpoint_url=endpoint_url,
         region_name=region,
-        aws_access_key_id=LOCAL_ACCESS_KEY_ID,
-        aws_secret_access_key=LOCAL_SECRET_ACCESS_KEY,
-        aws_session_token=LOCAL_ACCESS_KEY_ID,
+        **LOCAL_CREDENTIALS,
     )
 
 

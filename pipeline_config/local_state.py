@@ -13,6 +13,14 @@ from pipeline_config import names
 from pipeline_config.settings import REPO_ROOT
 
 DEFAULT_STATE_PATH = REPO_ROOT / names.LOCAL_STATE_DIR / names.LOCAL_STATE_FILE
+# moto accepts any credentials; fixed fake ones keep real ones from ever reaching a local endpoint.
+LOCAL_ACCESS_KEY_ID = "testing"
+LOCAL_SECRET_ACCESS_KEY = "testing"  # noqa: S105 - moto's documented fake key, not a secret
+LOCAL_CREDENTIALS = {
+    "aws_access_key_id": LOCAL_ACCESS_KEY_ID,
+    "aws_secret_access_key": LOCAL_SECRET_ACCESS_KEY,
+    "aws_session_token": LOCAL_ACCESS_KEY_ID,
+}
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,17 @@ SENSOR_TEMPERATURE_MEASURE = "temperature"
 ALARM_MEASURE = "Alarm"
 WAVE_MEASURE = "Temperature"
 CEP_MEASURE = "cep_match"
+# The dimensions that together identify one DevOps host (instance names repeat across silos).
+DEVOPS_HOST_DIMENSIONS = (
+    "region",
+    "cell",
+    "silo",
+    "availability_zone",
+    "microservice_name",
+    "instance_type",
+    "os_version",
+    "instance_name",
+)
 
 # --- Data lake layout.
 SUCCESS_MARKER = "_SUCCESS"

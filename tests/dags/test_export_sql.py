@@ -83,14 +83,5 @@ def test_cpu_utilization_groups_by_every_host_dimension() -> None:
     )
     group_by = sql.split("GROUP BY", 1)[1].split("ORDER BY", 1)[0]
     # THEN each dimension is in the GROUP BY
-    for dimension in (
-        "region",
-        "cell",
-        "silo",
-        "availability_zone",
-        "microservice_name",
-        "instance_type",
-        "os_version",
-        "instance_name",
-    ):
+    for dimension in names.DEVOPS_HOST_DIMENSIONS:
         assert dimension in group_by

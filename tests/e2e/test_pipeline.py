@@ -22,16 +22,7 @@ from timestream_pipeline.backfill_request import validate_backfill_conf
 pytestmark = pytest.mark.slow
 CPU_EXPORT, SENSOR_EXPORT = "cpu_utilization", "sensor_readings"
 UNLOAD_EXPORT = next(spec.name for spec in load_exports() if spec.mode == "unload")
-HOST_COLUMNS = (
-    "region",
-    "cell",
-    "silo",
-    "availability_zone",
-    "microservice_name",
-    "instance_type",
-    "os_version",
-    "instance_name",
-)
+HOST_COLUMNS = names.DEVOPS_HOST_DIMENSIONS
 BIN_MS = 15_000
 
 

@@ -135,3 +135,23 @@ def test_devops_partition_keys_spread_over_every_shard(kinesis: Any) -> None:
         per_shard[record["ShardId"]] = per_shard.get(record["ShardId"], 0) + 1
     assert len(per_shard) == 4
     assert max(per_shard.values()) < len(records) / 3
+
+
+def test_missing_credentials_stop_at_once_with_a_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """No credentials will not appear on a retry: the run stops on the first call and says what to set."""
+    # GIVEN a real client in an environment without any AWS credentials
+    import boto3
+
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    client = boto3.Session().client("kinesis", region_name="us-east-1", endpoint_url="http://127.0.0.1:9")
+    sink = KinesisSink(client, STREAM, sleep=_no_sleep)
+    # WHEN records are sent
+    with pytest.raises(DeliveryError, match="no AWS credentials found") as error:
+        sink.send(_records(3))
+    # THEN every record is counted failed after a single call, and the message names the fix
+    assert "AWS_ACCESS_KEY_ID" in str(error.value)
+    assert (sink.report.sent, sink.report.failed, sink.report.calls) == (0, 3, 1)

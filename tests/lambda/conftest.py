@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -31,6 +32,10 @@ def ingest_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(names.ENV_TIMESTREAM_TABLE, RAW_TABLE)
     monkeypatch.setenv(names.ENV_QUARANTINE_BUCKET, BUCKET)
     monkeypatch.setenv(names.ENV_QUARANTINE_PREFIX, PREFIX)
+    # The Lambda logs at INFO; the local stack quietens the same-named logger when it runs in this
+    # process first, and Powertools keeps a logger's first configuration, so set the level back.
+    monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "INFO")
+    monkeypatch.setattr(logging.getLogger(names.SERVICE_NAME), "level", logging.INFO)
 
 
 # One session for every test: a new boto3 session re-reads the service models (~0.3 s per client).
