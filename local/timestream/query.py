@@ -106,10 +106,24 @@ def translate(sql: str, resolve_table: TableResolver, now_ns: int) -> str:
         raise ValidationException("Send exactly one SELECT (or UNLOAD) statement per query.")
     tree = statements[0]
     _refuse_unsupported(tree)
+    _name_unnamed_columns(tree)
     cte_names = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     now = exp.cast(exp.Literal.string(_timestamp_text(now_ns)), exp.DataType.build("TIMESTAMP"))
     tree = tree.transform(lambda node: _rewrite(node, now, cte_names, resolve_table))
     return tree.sql(dialect="duckdb")
+
+
+def _name_unnamed_columns(tree: exp.Query) -> None:
+    """Timestream names an unnamed result column `_col<position>` (`count(*)` -> `_col0`)."""
+    if not isinstance(tree, exp.Select):
+        return
+    tree.set(
+        "expressions",
+        [
+            node if isinstance(node, (exp.Alias, exp.Column, exp.Star)) else exp.alias_(node, f"_col{i}")
+            for i, node in enumerate(tree.expressions)
+        ],
+    )
 
 
 def _refuse_unsupported(tree: exp.Expression) -> None:

@@ -226,3 +226,23 @@ def test_nulls_are_null_values(query_client: Any, dataset: tuple[str, pd.DataFra
     )
     # THEN
     assert page["Rows"][0]["Data"] == [{"NullValue": True}]
+
+
+def test_unnamed_result_columns_are_named_by_position_as_timestream_does(
+    query_client: Any, dataset: tuple[str, pd.DataFrame]
+) -> None:
+    """Expressions without an alias come back as `_col<position>`; columns and aliases keep their names."""
+    # GIVEN the dataset
+    table, frame = dataset
+    # WHEN a query mixes unnamed expressions, a typed measure column, a dimension and an alias
+    sql = (
+        "SELECT count(*), max(measure_value::double), host, region AS where_from "
+        f"FROM {table} WHERE measure_name = 'cpu_user' GROUP BY host, region ORDER BY host"
+    )
+    pages = query_all(query_client, sql)
+    # THEN the names follow Timestream's rule, and the values are still right
+    assert [column["Name"] for column in pages[0]["ColumnInfo"]] == ["_col0", "_col1", "host", "where_from"]
+    cpu = frame[frame["measure_name"] == "cpu_user"]
+    first = scalar_rows(pages)[0]
+    assert int(first[0]) == len(cpu[cpu["host"] == "host-a"])
+    assert float(first[1]) == cpu[cpu["host"] == "host-a"]["value"].max()
