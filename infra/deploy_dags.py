@@ -23,14 +23,26 @@ from infra.dag_bundle import (
 )
 from pipeline_config import names
 from pipeline_config.runtime import RuntimeSettings
-from pipeline_config.settings import Settings, SettingsError, load_settings
+from pipeline_config.settings import Settings, SettingsError, is_bucket_name, load_settings
+
+
+def bucket_name(value: str) -> str:
+    """argparse type: refuse a malformed bucket name before any AWS call."""
+    if not is_bucket_name(value):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an S3 bucket name (3-63 lowercase letters, digits, dots or hyphens)"
+        )
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m infra.deploy_dags", description=__doc__.splitlines()[0])
-    parser.add_argument("--bucket", required=True, help="the MWAA environment's source bucket (S3 name)")
+    parser.add_argument(
+        "--bucket", required=True, type=bucket_name, help="the MWAA environment's source bucket (S3 name)"
+    )
     parser.add_argument(
         "--data-lake-bucket",
+        type=bucket_name,
         help="the pipeline's data lake bucket; default: the stack output "
         f"{names.OUTPUT_BUCKET} of the deployed stack",
     )
@@ -109,7 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: upload to s3://{args.bucket} failed: {_reason(error)}", file=sys.stderr)
         return 1
     except (NoCredentialsError, BotoCoreError) as error:
-        print(f"error: {error} (configure AWS credentials, e.g. AWS_PROFILE)", file=sys.stderr)
+        hint = "configure AWS credentials, e.g. AWS_PROFILE, and pass --region"
+        print(f"error: {error} ({hint})", file=sys.stderr)
         return 1
     print(f"uploaded {len(versions)} objects to s3://{args.bucket}/ (data lake bucket: {lake})")
     requirements_version = versions[REQUIREMENTS_KEY] or "(bucket not versioned)"

@@ -9,12 +9,15 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 
 from local.resources import client
 from local.table import render
+from pipeline_config import names
 from pipeline_config.local_state import LocalStackState
 
 
-def query_rows(endpoint: str, sql: str, max_rows: int | None = None) -> tuple[list[str], list[list[Any]]]:
+def query_rows(
+    endpoint: str, sql: str, max_rows: int | None = None, region: str = names.LOCAL_REGION
+) -> tuple[list[str], list[list[Any]]]:
     """Column names and rows (scalars as Timestream returns them: strings, or None), every page."""
-    timestream = client("timestream-query", endpoint)
+    timestream = client("timestream-query", endpoint, region)
     columns: list[str] = []
     rows: list[list[Any]] = []
     for page in timestream.get_paginator("query").paginate(QueryString=sql):

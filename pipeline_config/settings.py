@@ -53,6 +53,11 @@ LOG_RETENTION_DAYS = (
 )
 
 
+def is_bucket_name(value: str) -> bool:
+    """Whether `value` is a valid S3 bucket name (lowercase, digits, dots, hyphens; 3-63 long)."""
+    return bool(_BUCKET_NAME.fullmatch(value))
+
+
 class SettingsError(ValueError):
     """A setting has a value the pipeline cannot use; the message says which, why and how to fix it."""
 

@@ -75,22 +75,19 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def _query(args: argparse.Namespace) -> int:
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from local.query import query_rows
+    from local.table import render
+
     endpoint = args.endpoint or _local_stack_endpoint() or DEFAULT_ENDPOINT
-    client = boto3.client("timestream-query", endpoint_url=endpoint, region_name=args.region)
-    columns: list[str] = []
-    rows: list[list[str]] = []
     try:
-        for page in client.get_paginator("query").paginate(QueryString=args.sql):
-            columns = columns or [column["Name"] for column in page["ColumnInfo"]]
-            rows.extend([_text(datum) for datum in row["Data"]] for row in page["Rows"])
+        columns, rows = query_rows(endpoint, args.sql, region=args.region)
     except ClientError as error:
         raise SystemExit(f"error: {error.response['Error'].get('Message', error)}") from None
     except BotoCoreError as error:
         raise SystemExit(f"error: cannot query {endpoint} ({error}): is the emulator running?") from None
-    print(format_table(columns, rows))
+    print(render(columns, rows))
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=sys.stderr)
     return 0
 
@@ -101,22 +98,3 @@ def _local_stack_endpoint() -> str | None:
 
     state = LocalStackState.load()
     return state.timestream_endpoint if state else None
-
-
-def _text(datum: dict) -> str:
-    if datum.get("NullValue"):
-        return "NULL"
-    if "ScalarValue" in datum:
-        return datum["ScalarValue"]
-    if "ArrayValue" in datum:
-        return "[" + ", ".join(_text(d) for d in datum["ArrayValue"]) + "]"
-    return "(" + ", ".join(_text(d) for d in datum.get("RowValue", {}).get("Data", [])) + ")"
-
-
-def format_table(columns: list[str], rows: list[list[str]]) -> str:
-    """Columns padded to their widest value, a header rule, one line per row."""
-    widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(columns)]
-    lines = [" | ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines.append("-+-".join("-" * w for w in widths))
-    lines.extend(" | ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows)
-    return "\n".join(lines)

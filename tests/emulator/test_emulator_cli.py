@@ -24,11 +24,13 @@ def test_query_prints_a_table_of_every_row(
     # THEN it prints an aligned table
     lines = capsys.readouterr().out.splitlines()
     assert code == 0
-    assert [line.split(" | ") for line in (lines[0], lines[2], lines[3])] == [
-        ["host ", "v  "],
+    assert [line.split() for line in (lines[0], lines[2], lines[3])] == [
+        ["host", "v"],
         ["alpha", "1.0"],
-        ["beta ", "2.0"],
+        ["beta", "2.0"],
     ]
+    assert set(lines[1]) <= {"-", " "}
+    assert lines[0].index("v") == lines[2].index("1.0") == lines[3].index("2.0")
 
 
 def test_query_errors_end_as_a_message(endpoint: str) -> None:

@@ -119,3 +119,17 @@ def test_bad_override_is_rejected_before_any_upload(s3: object, capsys: pytest.C
     assert code == 2
     assert "backfill_max_span_days=0" in capsys.readouterr().err
     assert _keys(s3) == set()
+
+
+def test_malformed_bucket_name_is_refused_before_any_call(
+    s3: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A typo in a bucket name is a usage error naming the value, not an S3 error after the fact."""
+    # GIVEN a name S3 could never have
+    # WHEN the DAGs are deployed there
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--bucket", "Bad_Bucket", "--data-lake-bucket", LAKE])
+    # THEN argparse stops with exit 2 and says why, and nothing was uploaded
+    assert exit_info.value.code == 2
+    assert "'Bad_Bucket' is not an S3 bucket name" in capsys.readouterr().err
+    assert _keys(s3) == set()
