@@ -2,7 +2,8 @@
 
 Airflow validates the conf against the params (JSON Schema) before the run starts; `validate_conf`
 then applies what a schema cannot say (no extra keys, from < to, the span limit) before any request.
-The target environment comes from the runtime settings, never from the conf.
+The target environment comes from the runtime settings, never from the conf. The optional wait
+defers to the triggerer (backfill_trigger.py), so no worker slot is held while the backfill runs.
 """
 
 from __future__ import annotations
@@ -12,15 +13,14 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from airflow.sdk import DAG, Param, PokeReturnValue, dag, get_current_context, task
+from airflow.sdk import DAG, Param, dag, get_current_context, task
 
 from pipeline_config import names
 from timestream_pipeline import backfill_request as br
 from timestream_pipeline.backfill_transport import BackfillApiError, HttpTransport, MwaaTransport, Transport
+from timestream_pipeline.backfill_trigger import POLL_INTERVAL, WaitForBackfillOperator, checked_request
 
 log = logging.getLogger(__name__)
-POKE_INTERVAL = timedelta(minutes=2)
-WAIT_TIMEOUT = timedelta(hours=24)
 
 
 def declared_export_dag_ids() -> tuple[str, ...]:
@@ -98,13 +98,11 @@ def transport_from_settings() -> Transport:
     )
 
 
-def _checked(conf: dict[str, Any]) -> br.BackfillRequest:
-    """Re-read a request that validate_conf already accepted (XCom carries it as a plain dict)."""
-    return br.validate_backfill_conf(conf, allowed_dag_ids=[conf["dag_id"]], max_span_days=10**6)
+def build_backfill_dag(export_dag_ids: Sequence[str], *, poll_interval: timedelta = POLL_INTERVAL) -> DAG:
+    """The backfill DAG for these export DAG ids (the DAG file passes the declared ones).
 
-
-def build_backfill_dag(export_dag_ids: Sequence[str]) -> DAG:
-    """The backfill DAG for these export DAG ids (the DAG file passes the declared ones)."""
+    `poll_interval` is how often the deferred wait checks the backfill; tests shorten it.
+    """
     allowed = tuple(sorted(export_dag_ids))
 
     @dag(
@@ -146,7 +144,7 @@ def build_backfill_dag(export_dag_ids: Sequence[str]) -> DAG:
 
             from timestream_pipeline.backfill_client import start_backfill
 
-            request = _checked(request_conf)
+            request = checked_request(request_conf)
             try:
                 outcome = start_backfill(transport_from_settings(), request)
             except BackfillApiError as error:
@@ -156,38 +154,12 @@ def build_backfill_dag(export_dag_ids: Sequence[str]) -> DAG:
                 log.info("planned logical dates: %s", ", ".join(outcome.logical_dates) or "none")
             return outcome.backfill_id
 
-        @task.sensor(poke_interval=POKE_INTERVAL, timeout=WAIT_TIMEOUT, mode="reschedule")
-        def wait_for_backfill(request_conf: dict[str, Any], backfill_id: int | None) -> PokeReturnValue:
-            """Reschedule-mode poll (frees the worker slot) until the scheduler completes the backfill."""
-            from airflow.sdk.exceptions import AirflowFailException
-
-            from timestream_pipeline.backfill_client import backfill_progress
-
-            request = _checked(request_conf)
-            if backfill_id is None or not request.wait_for_completion:
-                return PokeReturnValue(is_done=True)
-            try:
-                progress = backfill_progress(transport_from_settings(), request, backfill_id)
-            except BackfillApiError as error:
-                raise AirflowFailException(str(error)) from None
-            if not progress.completed:
-                return PokeReturnValue(is_done=False)
-            failed = [str(run.get("logical_date")) for run in progress.failed_runs]
-            if failed:
-                raise AirflowFailException(
-                    f"backfill {backfill_id} of {request.dag_id} finished with {len(failed)} failed run(s) "
-                    f"of {len(progress.runs)}: {', '.join(failed)}; fix the cause and re-trigger with "
-                    "reprocess_behavior=failed"
-                )
-            log.info(
-                "backfill %s of %s completed: %d run(s), none failed",
-                backfill_id,
-                request.dag_id,
-                len(progress.runs),
-            )
-            return PokeReturnValue(is_done=True, xcom_value=len(progress.runs))
-
         request_conf = validate_conf()
-        wait_for_backfill(request_conf, create_backfill(request_conf))
+        WaitForBackfillOperator(
+            task_id="wait_for_backfill",
+            request_conf=request_conf,
+            backfill_id=create_backfill(request_conf),
+            poll_interval=poll_interval,
+        )
 
     return timestream_backfill()
