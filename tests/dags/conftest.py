@@ -15,6 +15,14 @@ import requests
 
 from pipeline_config import names
 from pipeline_config.settings import REPO_ROOT
+from tests.dags.backfill_support import (
+    API_CONN_ID,
+    SETTINGS_VARIABLE_ENV,
+    RecordingApi,
+    api_connection_json,
+    recording_api,
+    runtime_settings_json,
+)
 from tests.dags.moto_connection import aws_connection_uri, free_port
 
 
@@ -51,3 +59,12 @@ def dag_bag(airflow_db: None) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
     return DagBag(str(REPO_ROOT / "dags"))
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingApi]:
+    """A local Airflow API stand-in that records requests, wired in as the backfill DAG's target."""
+    with recording_api() as running:
+        monkeypatch.setenv(SETTINGS_VARIABLE_ENV, runtime_settings_json(airflow_api_conn_id=API_CONN_ID))
+        monkeypatch.setenv(f"AIRFLOW_CONN_{API_CONN_ID.upper()}", api_connection_json(running.url, token="t"))
+        yield running

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -16,7 +15,6 @@ from tests.dags.backfill_support import (
     HOURS,
     PROBE_DAG_ID,
     RecordingApi,
-    recording_api,
     write_exports_file,
 )
 from timestream_pipeline.backfill_cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, parse_args, run
@@ -30,12 +28,6 @@ RUNS = [{"dag_id": PROBE_DAG_ID, "logical_date": hour, "state": "success"} for h
 @pytest.fixture
 def exports_file(tmp_path: Path) -> Path:
     return write_exports_file(tmp_path)
-
-
-@pytest.fixture
-def api() -> Iterator[RecordingApi]:
-    with recording_api() as running:
-        yield running
 
 
 def argv(exports_file: Path, *extra: str, **fields: str) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ from tests.dags.backfill_support import (
     VALID_CONF,
     RecordedRequest,
     RecordingApi,
-    api_connection_json,
-    recording_api,
     runtime_settings_json,
 )
 from timestream_pipeline.backfill_dag import build_backfill_dag
@@ -33,15 +30,6 @@ DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "timestream_backfill.p
 FAST_POLL = timedelta(milliseconds=10)
 BACKFILL_PATH = "/api/v2/backfills/7"
 WAIT_TASK_ID = "wait_for_backfill"
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingApi]:
-    """The recording API, wired in as the DAG's target through settings and an HTTP connection."""
-    with recording_api() as running:
-        monkeypatch.setenv(SETTINGS_VARIABLE_ENV, runtime_settings_json(airflow_api_conn_id=API_CONN_ID))
-        monkeypatch.setenv(f"AIRFLOW_CONN_{API_CONN_ID.upper()}", api_connection_json(running.url, token="t"))
-        yield running
 
 
 def trigger_dag(conf: dict[str, Any]) -> Any:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -17,7 +16,6 @@ from tests.dags.backfill_support import (
     PROBE_DAG_ID,
     VALID_CONF,
     RecordingApi,
-    recording_api,
 )
 from timestream_pipeline import backfill_request as br
 from timestream_pipeline.backfill_client import start_backfill
@@ -35,12 +33,6 @@ RUNS_QUERY = {
     "offset": 0,
 }
 RUNS = [{"dag_id": PROBE_DAG_ID, "logical_date": hour, "state": "queued"} for hour in HOURS]
-
-
-@pytest.fixture
-def api() -> Iterator[RecordingApi]:
-    with recording_api() as running:
-        yield running
 
 
 def mwaa_hook_and_stubber() -> tuple[object, Stubber]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,27 +12,14 @@ from tests.dags.backfill_support import (
     API_CONN_ID,
     HOURS,
     PROBE_DAG_ID,
-    SETTINGS_VARIABLE_ENV,
     VALID_CONF,
     RecordedRequest,
     RecordingApi,
-    api_connection_json,
-    recording_api,
-    runtime_settings_json,
 )
 from timestream_pipeline.backfill_trigger import TRIGGER_CLASSPATH, BackfillCompletedTrigger
 
 REQUEST_CONF = {**VALID_CONF, "wait_for_completion": True}
 BACKFILL_PATH = "/api/v2/backfills/7"
-
-
-@pytest.fixture
-def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[RecordingApi]:
-    """The recording API, reached the way the trigger reaches it: settings Variable + HTTP connection."""
-    with recording_api() as running:
-        monkeypatch.setenv(SETTINGS_VARIABLE_ENV, runtime_settings_json(airflow_api_conn_id=API_CONN_ID))
-        monkeypatch.setenv(f"AIRFLOW_CONN_{API_CONN_ID.upper()}", api_connection_json(running.url, token="t"))
-        yield running
 
 
 def make_trigger(deadline: datetime | None = None) -> BackfillCompletedTrigger:
