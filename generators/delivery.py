@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,3 +105,22 @@ def unrecoverable(error: Exception) -> str | None:
             "(against the running local stack none are needed)"
         )
     return None
+
+
+class RetryingSink(BufferedSink):
+    """A sink whose calls may fail (in part) and are retried with backoff and full jitter."""
+
+    def __init__(
+        self,
+        *,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: random.Random | None = None,
+    ) -> None:
+        super().__init__()
+        self.retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._jitter = jitter or random.Random()
+
+    def _back_off(self, attempt: int) -> None:
+        self._sleep(self.retry.backoff(attempt, self._jitter))

@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from generators.delivery import BufferedSink, DeliveryError, RetryPolicy, unrecoverable
+from generators.delivery import DeliveryError, RetryingSink, RetryPolicy, unrecoverable
 from generators.records import GeneratedRecord
 
 MAX_RECORDS_PER_CALL = 500
@@ -37,7 +37,7 @@ TRANSIENT_CALL_ERRORS = frozenset(
 )
 
 
-class KinesisSink(BufferedSink):
+class KinesisSink(RetryingSink):
     """Sends GeneratedRecords to one stream; `report` holds sent, failed, retried and calls."""
 
     def __init__(
@@ -49,12 +49,9 @@ class KinesisSink(BufferedSink):
         sleep: Callable[[float], None] = time.sleep,
         jitter: random.Random | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(retry=retry, sleep=sleep, jitter=jitter)
         self.client = client
         self.stream_name = stream_name
-        self.retry = retry or RetryPolicy()
-        self._sleep = sleep
-        self._jitter = jitter or random.Random()
         self._buffer_bytes = 0
         self._target = {"StreamARN" if stream_name.startswith("arn:") else "StreamName": stream_name}
 
@@ -86,7 +83,7 @@ class KinesisSink(BufferedSink):
                     self.report.record_failures(reason)
                 return
             self.report.retried += len(failed)
-            self._sleep(self.retry.backoff(attempt, self._jitter))
+            self._back_off(attempt)
             pending = [entry for entry, _reason in failed]
 
     def _put(self, entries: list[dict[str, Any]]) -> list[tuple[dict[str, Any], str]]:

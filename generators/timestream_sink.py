@@ -14,7 +14,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from generators.delivery import BufferedSink, DeliveryError, RetryPolicy, unrecoverable
+from generators.delivery import DeliveryError, RetryingSink, RetryPolicy, unrecoverable
 from generators.records import GeneratedRecord
 
 MAX_RECORDS_PER_CALL = 100
@@ -36,7 +36,7 @@ def split_common_dimensions(records: list[dict[str, Any]]) -> tuple[dict[str, An
     return {"Dimensions": common}, trimmed
 
 
-class TimestreamSink(BufferedSink):
+class TimestreamSink(RetryingSink):
     """Writes the Timestream records that direct-write workloads (wave) carry."""
 
     def __init__(
@@ -49,13 +49,10 @@ class TimestreamSink(BufferedSink):
         sleep: Callable[[float], None] = time.sleep,
         jitter: random.Random | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(retry=retry, sleep=sleep, jitter=jitter)
         self.client = client
         self.database = database
         self.table = table
-        self.retry = retry or RetryPolicy()
-        self._sleep = sleep
-        self._jitter = jitter or random.Random()
 
     def submit(self, record: GeneratedRecord) -> None:
         if record.timestream_record is None:
@@ -75,7 +72,7 @@ class TimestreamSink(BufferedSink):
                 self.report.record_failures(reason, len(records))
                 return
             self.report.retried += len(records)
-            self._sleep(self.retry.backoff(attempt, self._jitter))
+            self._back_off(attempt)
 
     def _write(self, common: dict[str, Any], records: list[dict[str, Any]]) -> str | None:
         """One WriteRecords call; None when done, else the transient error worth another try."""
