@@ -26,10 +26,12 @@ import boto3  # noqa: E402
 from config import IngestConfig  # noqa: E402
 from processor import Ingestor  # noqa: E402
 
+from local.kinesis_event import payload_event  # noqa: E402
+from pipeline_config import names  # noqa: E402
+
 RECORDS = 10_000
 REPEATS = 3
 NOW_S = int(time.time()) - 60
-FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898
 
 
 class AcceptingWriteClient:
@@ -128,22 +130,10 @@ FORMATS: dict[str, Callable[[int], Any]] = {
 
 
 def kinesis_event(payloads: list[Any]) -> dict[str, Any]:
-    records = []
-    for offset, payload in enumerate(payloads):
-        raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        sequence = str(FIRST_SEQUENCE + offset)
-        records.append(
-            {
-                "kinesis": {
-                    "partitionKey": "pk",
-                    "sequenceNumber": sequence,
-                    "data": base64.b64encode(raw).decode(),
-                },
-                "eventID": f"shardId-000000000000:{sequence}",
-                "eventSourceARN": "arn:aws:kinesis:us-east-1:123456789012:stream/bench",
-            }
-        )
-    return {"Records": records}
+    raw = [p if isinstance(p, bytes) else json.dumps(p).encode() for p in payloads]
+    return payload_event(
+        raw, stream_arn=f"arn:aws:kinesis:{names.LOCAL_REGION}:{names.LOCAL_ACCOUNT}:stream/bench"
+    )
 
 
 def measure(make: Callable[[int], Any]) -> tuple[float, float]:

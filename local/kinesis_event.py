@@ -14,9 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pipeline_config import names
+
 # The conditions Lambda writes into an on-failure record.
 RETRY_ATTEMPTS_EXHAUSTED = "RetryAttemptsExhausted"
 RECORD_AGE_EXCEEDED = "RecordAgeExceeded"
+# A sequence number of the size Kinesis hands out (56 digits), for events built from bare payloads.
+FIRST_SEQUENCE_NUMBER = 49590338271490256608559692538361571095921575989136588898
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,34 @@ def kinesis_event(
             for record in records
         ]
     }
+
+
+def payload_event(
+    payloads: Sequence[bytes],
+    *,
+    stream_arn: str,
+    first_sequence: int = FIRST_SEQUENCE_NUMBER,
+    shard_id: str = "shardId-000000000000",
+    partition_key: str = "pk",
+    first_arrival: float = 1_700_000_000.0,
+    region: str = names.LOCAL_REGION,
+    account: str = names.LOCAL_ACCOUNT,
+    function_name: str = "ingest",
+) -> dict[str, Any]:
+    """A one-shard event carrying raw payloads with consecutive sequence numbers (tests, benchmarks)."""
+    records = [
+        StreamRecord(
+            shard_id=shard_id,
+            sequence_number=str(first_sequence + offset),
+            partition_key=partition_key,
+            data=data,
+            arrival=datetime.fromtimestamp(first_arrival + offset, UTC),
+        )
+        for offset, data in enumerate(payloads)
+    ]
+    return kinesis_event(
+        records, stream_arn=stream_arn, region=region, account=account, function_name=function_name
+    )
 
 
 def on_failure_record(

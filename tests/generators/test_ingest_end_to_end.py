@@ -7,7 +7,6 @@ covered by test_timestream_sink.py.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,6 +19,8 @@ from generators.alarms import AlarmOptions
 from generators.devops import DevopsOptions
 from generators.kinesis_sink import KinesisSink
 from generators.workloads import generate
+from local.kinesis_event import StreamRecord
+from local.kinesis_event import kinesis_event as event_from_stream
 from pipeline_config import names
 from tests.generators.conftest import REGION, read_stream
 
@@ -57,28 +58,14 @@ def ingest(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 
 def kinesis_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
-    """The event a Kinesis event source mapping hands the function."""
-    return {
-        "Records": [
-            {
-                "kinesis": {
-                    "kinesisSchemaVersion": "1.0",
-                    "partitionKey": record["PartitionKey"],
-                    "sequenceNumber": record["SequenceNumber"],
-                    "data": base64.b64encode(record["Data"]).decode("ascii"),
-                    "approximateArrivalTimestamp": record["ApproximateArrivalTimestamp"].timestamp(),
-                },
-                "eventSource": "aws:kinesis",
-                "eventVersion": "1.0",
-                "eventID": f"{record['ShardId']}:{record['SequenceNumber']}",
-                "eventName": "aws:kinesis:record",
-                "invokeIdentityArn": "arn:aws:iam::123456789012:role/ingest",
-                "awsRegion": REGION,
-                "eventSourceARN": stream_arn,
-            }
-            for record in records
-        ]
-    }
+    """The event a Kinesis event source mapping hands the function, built as the local mapping builds it."""
+    return event_from_stream(
+        [StreamRecord.from_get_records(record["ShardId"], record) for record in records],
+        stream_arn=stream_arn,
+        region=REGION,
+        account=names.LOCAL_ACCOUNT,
+        function_name="ingest",
+    )
 
 
 @pytest.mark.parametrize("case", list(CASES))

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
 
 import boto3
 
+from local.kinesis_event import FIRST_SEQUENCE_NUMBER, payload_event
 from pipeline_config import names
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EVENTS = REPO_ROOT / "tests" / "events"
 DATABASE, RAW_TABLE, CEP_TABLE = "pipeline", "raw", "cep"
 BUCKET, PREFIX = "pipeline-quarantine-test", "quarantine"
-FIRST_SEQUENCE = 49590338271490256608559692538361571095921575989136588898
+FIRST_SEQUENCE = FIRST_SEQUENCE_NUMBER
 
 Event = dict[str, Any]
 
@@ -27,26 +27,12 @@ def load_event(name: str) -> Event:
 
 def kinesis_event(payloads: list[Any], stream: str = "pipeline-raw", first: int = FIRST_SEQUENCE) -> Event:
     """A Lambda Kinesis event carrying `payloads` (dicts become JSON, str/bytes are sent as they are)."""
-    records = []
-    for offset, payload in enumerate(payloads):
-        raw = payload if isinstance(payload, bytes) else str(payload).encode()
-        if isinstance(payload, dict):
-            raw = json.dumps(payload).encode()
-        sequence = str(first + offset)
-        records.append(
-            {
-                "kinesis": {
-                    "partitionKey": "pk",
-                    "sequenceNumber": sequence,
-                    "data": base64.b64encode(raw).decode(),
-                    "approximateArrivalTimestamp": 1_700_000_000.0 + offset,
-                },
-                "eventSource": "aws:kinesis",
-                "eventID": f"shardId-000000000000:{sequence}",
-                "eventSourceARN": f"arn:aws:kinesis:us-east-1:123456789012:stream/{stream}",
-            }
-        )
-    return {"Records": records}
+    raw = [
+        json.dumps(p).encode() if isinstance(p, dict) else p if isinstance(p, bytes) else str(p).encode()
+        for p in payloads
+    ]
+    stream_arn = f"arn:aws:kinesis:{names.LOCAL_REGION}:{names.LOCAL_ACCOUNT}:stream/{stream}"
+    return payload_event(raw, stream_arn=stream_arn, first_sequence=first)
 
 
 def stored(table: str = RAW_TABLE) -> list[dict[str, Any]]:
