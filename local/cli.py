@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -81,6 +82,9 @@ def _run(arguments: argparse.Namespace) -> int:
         return run_query(arguments.sql, arguments.max_rows, arguments.state_file)
     if arguments.command == "esm":
         from local.ingest import run_mappings
+
+        # This process is only the mapping: per-invocation INFO logs would drown its progress lines.
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
         return run_mappings(settings, follow=arguments.follow, state_path=arguments.state_file)
     if not 1 <= arguments.hours <= 6:

@@ -6,7 +6,6 @@ runtime does with the asset's root on sys.path, so that folder goes on sys.path 
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -27,8 +26,6 @@ def _import_ingest() -> tuple[Any, Any]:
     """(IngestConfig, Ingestor) from the Lambda's source folder."""
     if str(LAMBDA_SOURCE) not in sys.path:
         sys.path.insert(0, str(LAMBDA_SOURCE))
-    # Per-invocation INFO logs would drown the demo's progress lines; warnings still show.
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from config import IngestConfig
     from processor import Ingestor
 
