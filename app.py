@@ -8,8 +8,9 @@ import sys
 from aws_cdk import App, Environment
 
 from infra.pipeline_stack import PipelineStack
-from pipeline_config import SettingsError, load_exports
+from pipeline_config import SettingsError
 from pipeline_config.settings import SETTING_KEYS, read_cdk_json_context, settings_from_context
+from timestream_pipeline.exports import load_exports
 
 try:
     # cdk.json's context as the base, so `python app.py` synthesizes like `cdk synth`; the CLI's wins.

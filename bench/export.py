@@ -25,7 +25,7 @@ _EXPORT_CHILD = """
 import json, resource, sys, tempfile, time
 from pathlib import Path
 sys.path[:0] = [{root!r}, {dags!r}]
-from pipeline_config.exports import load_exports
+from timestream_pipeline.exports import load_exports
 from timestream_pipeline.part_writer import RollingPartWriter
 from timestream_pipeline.query_pages import arrow_schema, iter_query_pages, page_to_batch
 import pyarrow as pa

@@ -18,16 +18,17 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO_ROOT / "lambda" / "ingest"), str(REPO_ROOT)]
+sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 import boto3  # noqa: E402
-from config import IngestConfig  # noqa: E402
-from processor import Ingestor  # noqa: E402
 
+import pipeline_config  # noqa: E402, F401 - the bundles on sys.path
 from local.kinesis_event import payload_event  # noqa: E402
 from pipeline_config import names  # noqa: E402
+from timestream_ingest.config import IngestConfig  # noqa: E402
+from timestream_ingest.processor import Ingestor  # noqa: E402
 
 RECORDS = 10_000
 REPEATS = 3

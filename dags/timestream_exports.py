@@ -11,9 +11,9 @@ from pathlib import Path
 
 from airflow.sdk import dag, get_current_context, task
 
-from pipeline_config import names
-from pipeline_config.exports import ExportSpec, load_exports
+from timestream_pipeline import names
 from timestream_pipeline.airflow_compat import exponential_backoff, hourly_timetable
+from timestream_pipeline.exports import ExportSpec, load_exports
 
 DAGS_DIR = Path(__file__).resolve().parent
 EXPORTS_FILE = DAGS_DIR / names.EXPORTS_FILE

@@ -29,6 +29,7 @@ Python API (what `make demo` and the end-to-end tests use)::
 
 from __future__ import annotations
 
+import pipeline_config  # noqa: F401 - puts the deployable bundles on sys.path first
 from generators.alarms import AlarmOptions
 from generators.cep import CepOptions
 from generators.delivery import DeliveryError, DeliveryReport, RetryPolicy

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from generators.records import GeneratedRecord, compact_json, tick_times
-from pipeline_config import names
+from timestream_ingest import names
 
 WAVE_START = 61
 WAVE_LOW = 33

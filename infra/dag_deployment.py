@@ -21,9 +21,8 @@ from infra.dag_bundle import (
 )
 from infra.local_bundling import copy_files_bundling
 from infra.nag import acknowledge, file_assets_bucket_objects, finding_text
-from pipeline_config import names
-from pipeline_config.runtime import RuntimeSettings
-from pipeline_config.settings import REPO_ROOT, Settings
+from pipeline_config.settings import REPO_ROOT, Settings, runtime_settings
+from timestream_pipeline import names
 
 _HANDLER_REASON = "CDK's BucketDeployment custom resource, run only during deployments"
 _HANDLER_WILDCARD_ACTIONS = ("s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*")
@@ -38,9 +37,7 @@ class DagDeployment(Construct):
         super().__init__(scope, id_)
         stack = Stack.of(self)
         target = s3.Bucket.from_bucket_name(self, "SourceBucket", settings.mwaa_source_bucket)
-        runtime = RuntimeSettings.from_settings(
-            settings, bucket=data_lake_bucket.bucket_name, region=stack.region
-        )
+        runtime = runtime_settings(settings, bucket=data_lake_bucket.bucket_name, region=stack.region)
         bundle = relative_to_prefix(dag_bundle_files(), DAGS_PREFIX)
         self.dags = s3deploy.BucketDeployment(
             self,

@@ -11,8 +11,8 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from pipeline_config import names
 from pipeline_config.settings import Settings
+from timestream_pipeline import names
 
 ACCESS_LOGS_PREFIX = "data-lake/"
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7

@@ -22,8 +22,7 @@ from infra.dag_bundle import (
     dag_bundle_files,
 )
 from pipeline_config import names
-from pipeline_config.runtime import RuntimeSettings
-from pipeline_config.settings import Settings, SettingsError, is_bucket_name, load_settings
+from pipeline_config.settings import Settings, SettingsError, is_bucket_name, load_settings, runtime_settings
 
 
 def bucket_name(value: str) -> str:
@@ -84,7 +83,7 @@ def data_lake_bucket_from_stack(session: boto3.session.Session, stack_name: str)
 
 
 def runtime_settings_json(settings: Settings, data_lake_bucket: str, region: str) -> str:
-    return RuntimeSettings.from_settings(settings, bucket=data_lake_bucket, region=region).to_json() + "\n"
+    return runtime_settings(settings, bucket=data_lake_bucket, region=region).to_json() + "\n"
 
 
 def upload(session: boto3.session.Session, bucket: str, settings_json: str) -> dict[str, str]:

@@ -12,8 +12,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from pipeline_config import names
-from pipeline_config.exports import ExportSpec
 from pipeline_config.settings import Settings
+from timestream_pipeline import names as dag_names
+from timestream_pipeline.exports import ExportSpec
 
 PROJECTION_START = "2020-01-01"
 PARTITION_KEYS = (("dt", "string"), ("hour", "string"))
@@ -71,14 +72,16 @@ class GlueCatalog(Construct):
             stack.format_arn(
                 service="glue",
                 resource="table",
-                resource_name=f"{self.database_name}/{names.glue_table_name(n)}",
+                resource_name=f"{self.database_name}/{dag_names.glue_table_name(n)}",
             )
             for n in self.tables
         ]
 
     def _table(self, spec: ExportSpec, settings: Settings, bucket: s3.IBucket) -> glue.CfnTable:
         storage = _FORMATS[spec.format]
-        location = f"s3://{bucket.bucket_name}/{names.export_table_prefix(settings.export_prefix, spec.name)}"
+        location = (
+            f"s3://{bucket.bucket_name}/{dag_names.export_table_prefix(settings.export_prefix, spec.name)}"
+        )
         projection = {
             "projection.enabled": "true",
             "projection.dt.type": "date",
@@ -97,7 +100,7 @@ class GlueCatalog(Construct):
             catalog_id=Stack.of(self).account,
             database_name=self.database_name,
             table_input=glue.CfnTable.TableInputProperty(
-                name=names.glue_table_name(spec.name),
+                name=dag_names.glue_table_name(spec.name),
                 description=spec.description
                 or f"Export {spec.name} ({spec.format}, from the {spec.source_table} table)",
                 table_type="EXTERNAL_TABLE",

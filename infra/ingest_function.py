@@ -24,13 +24,13 @@ from constructs import Construct
 from infra.file_tree import collect_tree
 from infra.local_bundling import copy_files_bundling
 from infra.nag import acknowledge, finding_text
-from pipeline_config import names
-from pipeline_config.settings import REPO_ROOT, Settings
+from pipeline_config.bundles import INGEST_LAMBDA_DIR
+from pipeline_config.settings import Settings
+from timestream_ingest import names
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # the newest Python runtime aws-cdk-lib 2.275 knows
 ARCHITECTURE = lambda_.Architecture.ARM_64
-HANDLER = "handler.handler"
-INGEST_SOURCE = REPO_ROOT / "lambda" / "ingest"
+HANDLER = "timestream_ingest.handler.handler"
 # The official public Powertools layer, resolved at deploy time from AWS's public SSM parameter;
 # keep the version equal to the aws-lambda-powertools pin in requirements-dev.txt (a test checks).
 POWERTOOLS_VERSION = "3.37.0"
@@ -41,11 +41,9 @@ DESCRIBE_ENDPOINTS_REASON = (
 )
 
 
-def ingest_asset_files(repo_root: Path = REPO_ROOT) -> dict[str, Path]:
-    """The asset: lambda/ingest's Python files at the root plus the stdlib-only pipeline_config package."""
-    files = collect_tree(repo_root / "lambda" / "ingest", "", suffixes=(".py",))
-    files.update(collect_tree(repo_root / "pipeline_config", "pipeline_config", suffixes=(".py",)))
-    return files
+def ingest_asset_files(source: Path = INGEST_LAMBDA_DIR) -> dict[str, Path]:
+    """The asset: the `lambda/ingest/` folder as it is (its Python package, without caches or tests)."""
+    return collect_tree(source, "", suffixes=(".py",))
 
 
 def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
@@ -88,7 +86,7 @@ class IngestFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             handler=HANDLER,
-            code=lambda_.Code.from_asset(str(INGEST_SOURCE), **copy_files_bundling(ingest_asset_files())),
+            code=lambda_.Code.from_asset(str(INGEST_LAMBDA_DIR), **copy_files_bundling(ingest_asset_files())),
             memory_size=settings.lambda_memory_mb,
             timeout=Duration.seconds(settings.lambda_timeout_seconds),
             role=self.role,

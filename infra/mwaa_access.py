@@ -14,8 +14,8 @@ from constructs import Construct
 
 from infra.ingest_function import DESCRIBE_ENDPOINTS_REASON
 from infra.nag import acknowledge, finding_text
-from pipeline_config.exports import ExportSpec
 from pipeline_config.settings import Settings
+from timestream_pipeline.exports import ExportSpec
 
 # The Apache Airflow role MWAA maps the caller to for InvokeRestApi; "User" may create DAG runs and
 # backfills but not change connections, variables or roles.

@@ -18,8 +18,9 @@ from infra.nag import check_with_cdk_nag
 from infra.streams import Streams
 from infra.timeseries_store import TimeseriesStore
 from pipeline_config import names
-from pipeline_config.exports import ExportSpec
 from pipeline_config.settings import Settings
+from timestream_ingest import names as ingest_names
+from timestream_pipeline.exports import ExportSpec
 
 _TIMESTREAM_MAINTENANCE = (
     "Timestream for LiveAnalytics takes no new customers (2025-06-20); this stack is meant for accounts "
@@ -95,7 +96,7 @@ class PipelineStack(Stack):
             functions={role: f.function for role, f in ingest.items()},
             failure_queue=failures.queue,
         )
-        Tags.of(self).add("project", names.SERVICE_NAME)
+        Tags.of(self).add("project", ingest_names.SERVICE_NAME)
         # cdk-nag runs on every synth of this stack (app, tests, CLI) and fails it on a new finding.
         check_with_cdk_nag(self)
         Validations.of(self).acknowledge(

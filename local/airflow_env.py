@@ -15,8 +15,8 @@ from typing import Any
 
 from pipeline_config import names
 from pipeline_config.local_state import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, LocalStackState
-from pipeline_config.runtime import RuntimeSettings
-from pipeline_config.settings import REPO_ROOT, Settings
+from pipeline_config.settings import REPO_ROOT, Settings, runtime_settings
+from timestream_pipeline import names as dag_names
 
 DAGS_FOLDER = REPO_ROOT / "dags"
 # The DAGs' hooks and awswrangler sign with these: fake, so real credentials never reach a local endpoint.
@@ -47,17 +47,14 @@ def connection_json(state: LocalStackState) -> str:
     )
 
 
-def runtime_settings(settings: Settings, state: LocalStackState) -> RuntimeSettings:
-    """What the DAGs read at run time, pointing at the local stack's names."""
-    return RuntimeSettings.from_settings(settings, bucket=state.bucket, region=state.region)
-
-
 def pipeline_environment(settings: Settings, state: LocalStackState) -> dict[str, str]:
     """The connection, the settings Variable and fake credentials, as Airflow environment variables."""
     return {
         **LOCAL_CREDENTIALS,
         f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": connection_json(state),
-        f"AIRFLOW_VAR_{names.RUNTIME_SETTINGS_VARIABLE.upper()}": runtime_settings(settings, state).to_json(),
+        f"AIRFLOW_VAR_{dag_names.RUNTIME_SETTINGS_VARIABLE.upper()}": runtime_settings(
+            settings, bucket=state.bucket, region=state.region
+        ).to_json(),
     }
 
 

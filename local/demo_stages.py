@@ -13,10 +13,10 @@ from local.demo_data import Window, demo_batches, send
 from local.esm import MappingStats
 from local.ingest import build_mappings
 from local.resources import client
-from pipeline_config import names
-from pipeline_config.exports import load_exports
 from pipeline_config.local_state import LocalStackState
 from pipeline_config.settings import Settings
+from timestream_pipeline import names
+from timestream_pipeline.exports import load_exports
 
 Progress = Any  # a callable taking one line of text
 BACKFILL_EXPORT = "cpu_utilization"

@@ -11,9 +11,9 @@ from local.esm import MappingStats
 from local.query import query_rows
 from local.resources import client
 from local.table import render
-from pipeline_config import names
 from pipeline_config.local_state import LocalStackState
 from pipeline_config.settings import Settings
+from timestream_pipeline import names
 
 # In the demo a host reports once a minute (one sample per 15 s bin); sensors report several times
 # a minute, so their file shows distinct min/avg/max. The end-to-end test checks the percentiles.

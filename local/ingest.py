@@ -1,13 +1,8 @@
-"""The ingest Lambda behind two local event source mappings (raw stream -> raw table, cep -> cep).
-
-The Lambda's modules import each other as top-level modules (`from config import ...`), as the
-runtime does with the asset's root on sys.path, so that folder goes on sys.path here too.
-"""
+"""The ingest Lambda behind two local event source mappings (raw stream -> raw table, cep -> cep)."""
 
 from __future__ import annotations
 
 import signal
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,26 +11,16 @@ from local.esm import LocalEventSourceMapping, MappingConfig
 from local.resources import client
 from local.stack import checkpoint_dir
 from pipeline_config.local_state import DEFAULT_STATE_PATH, LocalStackState
-from pipeline_config.settings import REPO_ROOT, Settings
+from pipeline_config.settings import Settings
+from timestream_ingest.config import IngestConfig
+from timestream_ingest.processor import Ingestor
 
-LAMBDA_SOURCE = REPO_ROOT / "lambda" / "ingest"
 ROLES = ("raw", "cep")
-
-
-def _import_ingest() -> tuple[Any, Any]:
-    """(IngestConfig, Ingestor) from the Lambda's source folder."""
-    if str(LAMBDA_SOURCE) not in sys.path:
-        sys.path.insert(0, str(LAMBDA_SOURCE))
-    from config import IngestConfig
-    from processor import Ingestor
-
-    return IngestConfig, Ingestor
 
 
 def ingest_handler(settings: Settings, state: LocalStackState, role: str) -> Any:
     """The Lambda processor for one table, with clients on the local endpoints (no metrics output)."""
-    ingest_config, ingestor = _import_ingest()
-    config = ingest_config(
+    config = IngestConfig(
         database=state.database,
         table=state.raw_table if role == "raw" else state.cep_table,
         quarantine_bucket=state.bucket,
@@ -43,7 +28,7 @@ def ingest_handler(settings: Settings, state: LocalStackState, role: str) -> Any
         timestream_endpoint_url=state.timestream_endpoint,
         s3_endpoint_url=state.moto_endpoint,
     )
-    processor = ingestor(
+    processor = Ingestor(
         config,
         client("timestream-write", state.timestream_endpoint),
         client("s3", state.moto_endpoint),

@@ -16,7 +16,6 @@ from typing import Any
 
 from pipeline_config import names
 
-# The conditions Lambda writes into an on-failure record.
 RETRY_ATTEMPTS_EXHAUSTED = "RetryAttemptsExhausted"
 RECORD_AGE_EXCEEDED = "RecordAgeExceeded"
 # A sequence number of the size Kinesis hands out (56 digits), for events built from bare payloads.

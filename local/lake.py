@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pipeline_config import names
+from timestream_pipeline import names
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,14 @@
-"""The one source of truth for names and settings (stdlib only).
+"""Repository-only settings: cdk.json's context, the local stack's state, deployment-wide names.
 
-Imported by the CDK app, the ingest Lambda (bundled into its asset), the DAG bundle (deployed
-beside the DAGs), the generators and the local stack.
+Importing this package puts the deployable bundles on sys.path (see bundles.py), so every entry
+point of the repository (app.py, `python -m local`, `python -m generators`, bench/) imports the
+DAG and Lambda packages as their runtimes do. Nothing in a bundle imports this package.
 """
 
-from pipeline_config.exports import ExportSpec, load_exports
-from pipeline_config.runtime import RuntimeSettings
-from pipeline_config.settings import Settings, SettingsError, load_settings
+from pipeline_config.bundles import put_bundles_on_path
 
-__all__ = [
-    "ExportSpec",
-    "RuntimeSettings",
-    "Settings",
-    "SettingsError",
-    "load_exports",
-    "load_settings",
-]
+put_bundles_on_path()
+
+from pipeline_config.settings import Settings, SettingsError, load_settings  # noqa: E402
+
+__all__ = ["Settings", "SettingsError", "load_settings"]

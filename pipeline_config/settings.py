@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline_config import names
+from pipeline_config.bundles import REPO_ROOT
+from timestream_pipeline import names as dag_names
+from timestream_pipeline.errors import SettingsError
+from timestream_pipeline.runtime_settings import RuntimeSettings
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CDK_JSON = REPO_ROOT / "cdk.json"
 
 _TIMESTREAM_NAME = re.compile(r"^[a-zA-Z0-9_.-]{3,256}$")
@@ -58,10 +61,6 @@ def is_bucket_name(value: str) -> bool:
     return bool(_BUCKET_NAME.fullmatch(value))
 
 
-class SettingsError(ValueError):
-    """A setting has a value the pipeline cannot use; the message says which, why and how to fix it."""
-
-
 @dataclass(frozen=True)
 class Settings:
     """Every deploy-time setting, with its default. Keys are the cdk.json context keys."""
@@ -92,7 +91,7 @@ class Settings:
     access_logs_retention_days: int = 90
     noncurrent_version_expiration_days: int = 30
     removal_policy: str = "retain"
-    aws_conn_id: str = names.DEFAULT_AWS_CONN_ID
+    aws_conn_id: str = dag_names.DEFAULT_AWS_CONN_ID
     airflow_api_conn_id: str = ""
     backfill_max_span_days: int = 31
     mwaa_environment_name: str = ""
@@ -240,3 +239,19 @@ def load_settings(overrides: Mapping[str, Any] | None = None, path: Path | None 
     context = read_cdk_json_context(path)
     context.update(overrides or {})
     return settings_from_context(context)
+
+
+def runtime_settings(settings: Settings, *, bucket: str, region: str = "") -> RuntimeSettings:
+    """What the DAGs read at run time, from the deploy-time settings (CDK app and local stack)."""
+    return RuntimeSettings(
+        database=settings.database_name,
+        raw_table=settings.raw_table_name,
+        cep_table=settings.cep_table_name,
+        bucket=bucket,
+        export_prefix=settings.export_prefix,
+        aws_conn_id=settings.aws_conn_id,
+        region=region,
+        mwaa_environment_name=settings.mwaa_environment_name,
+        airflow_api_conn_id=settings.airflow_api_conn_id,
+        backfill_max_span_days=settings.backfill_max_span_days,
+    )

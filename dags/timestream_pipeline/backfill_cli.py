@@ -77,13 +77,24 @@ def _parser(default_environment: str, default_span: int) -> argparse.ArgumentPar
 
 
 def _deployment_defaults() -> tuple[str, int]:
-    """MWAA environment and span limit from the deploy-time settings, when they can be read."""
-    from pipeline_config.settings import SettingsError, load_settings
+    """MWAA environment and span limit: from the deployed settings file beside the DAGs, else (in a
+    clone of the repository) from cdk.json; with neither, no environment and the default span."""
+    from timestream_pipeline.errors import SettingsError
+    from timestream_pipeline.runtime_settings import SETTINGS_FILE, RuntimeSettings
 
+    try:
+        if SETTINGS_FILE.is_file():
+            deployed = RuntimeSettings.from_json(
+                SETTINGS_FILE.read_text(encoding="utf-8"), str(SETTINGS_FILE)
+            )
+            return deployed.mwaa_environment_name, deployed.backfill_max_span_days
+        from pipeline_config import load_settings  # only a clone has it; a copied bundle does not
+    except (ImportError, SettingsError, OSError):
+        return "", RuntimeSettings.backfill_max_span_days
     try:
         settings = load_settings()
     except (SettingsError, OSError):
-        return "", 31
+        return "", RuntimeSettings.backfill_max_span_days
     return settings.mwaa_environment_name, settings.backfill_max_span_days
 
 
@@ -120,9 +131,9 @@ def _wait(transport: Transport, request: br.BackfillRequest, backfill_id: int, p
 
 def run(args: argparse.Namespace, transport_factory: Any = _transport) -> int:
     """Validate, send, report; `transport_factory(args)` is where the requests go."""
-    from pipeline_config import names
-    from pipeline_config.exports import load_exports
-    from pipeline_config.settings import SettingsError
+    from timestream_pipeline import names
+    from timestream_pipeline.errors import SettingsError
+    from timestream_pipeline.exports import load_exports
 
     try:
         allowed = [names.export_dag_id(spec.name) for spec in load_exports(args.exports_file)]

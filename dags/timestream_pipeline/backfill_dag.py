@@ -15,8 +15,8 @@ from typing import Any
 
 from airflow.sdk import DAG, Param, dag, get_current_context, task
 
-from pipeline_config import names
 from timestream_pipeline import backfill_request as br
+from timestream_pipeline import names
 from timestream_pipeline.backfill_transport import BackfillApiError, HttpTransport, MwaaTransport, Transport
 from timestream_pipeline.backfill_trigger import POLL_INTERVAL, WaitForBackfillOperator, checked_request
 
@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 def declared_export_dag_ids() -> tuple[str, ...]:
     """The export DAG ids from dags/exports.toml; empty (and logged) if the file is unreadable."""
-    from pipeline_config.exports import load_exports
-    from pipeline_config.settings import SettingsError
+    from timestream_pipeline.errors import SettingsError
+    from timestream_pipeline.exports import load_exports
 
     try:
         return tuple(names.export_dag_id(spec.name) for spec in load_exports())

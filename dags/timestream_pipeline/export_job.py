@@ -12,8 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypedDict
 
-from pipeline_config import names
-from pipeline_config.exports import ExportSpec
+from timestream_pipeline import names
+from timestream_pipeline.exports import ExportSpec
 from timestream_pipeline.hour_partition import HourPartition
 from timestream_pipeline.sql_render import Window, fingerprint, render_sql_file
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline_config import names
+from timestream_pipeline import names
 
 _DELETE_BATCH = 1000  # DeleteObjects limit
 

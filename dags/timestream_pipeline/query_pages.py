@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from pipeline_config.exports import Column
+from timestream_pipeline.exports import Column
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -2,7 +2,7 @@
 
 SQL files use `string.Template` placeholders (`$source`, `$time_filter`, ...). Values never come from
 `str.format` or from user text: identifiers are validated then double-quoted, timestamps are rendered
-from timezone-aware datetimes, measure names come from `pipeline_config.names`.
+from timezone-aware datetimes, measure names come from `timestream_pipeline.names`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline_config import names
-from pipeline_config.settings import SettingsError
+from timestream_pipeline import names
+from timestream_pipeline.errors import SettingsError
 
 # Timestream database/table names: letters, digits, `_ . -` (never a quote, so quoting is safe).
 _IDENTIFIER = re.compile(r"^[a-zA-Z0-9_.-]{3,256}$")

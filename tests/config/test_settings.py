@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_config import names
-from pipeline_config.runtime import RuntimeSettings
-from pipeline_config.settings import SETTING_KEYS, Settings, SettingsError, load_settings
+from pipeline_config.settings import SETTING_KEYS, Settings, SettingsError, load_settings, runtime_settings
+from timestream_pipeline import names
+from timestream_pipeline.runtime_settings import RuntimeSettings
 
 
 def test_cdk_json_holds_every_setting_with_its_default() -> None:
@@ -72,7 +72,7 @@ def test_a_broken_cdk_json_is_reported_with_its_path(tmp_path: Path) -> None:
 
 def test_runtime_settings_round_trip_and_refuse_unknown_keys() -> None:
     """The DAGs' settings document survives JSON and rejects keys it does not know."""
-    runtime = RuntimeSettings.from_settings(Settings(), bucket="bucket-1", region="eu-west-1")
+    runtime = runtime_settings(Settings(), bucket="bucket-1", region="eu-west-1")
     assert RuntimeSettings.from_json(runtime.to_json(), "test") == runtime
     assert runtime.table("cep") == Settings().cep_table_name
     with pytest.raises(SettingsError, match="unknown key"):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from pipeline_config import names
+from timestream_pipeline import names
 
 EXPORT_NAMES = ("backfill_probe", "other_probe")
 EXPORT_DAG_IDS = tuple(names.export_dag_id(name) for name in EXPORT_NAMES)

@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 import requests
 
-from pipeline_config import names
 from pipeline_config.settings import REPO_ROOT
 from tests.dags.backfill_support import (
     API_CONN_ID,
@@ -24,6 +23,7 @@ from tests.dags.backfill_support import (
     runtime_settings_json,
 )
 from tests.dags.moto_connection import aws_connection_uri, free_port
+from timestream_pipeline import names
 
 
 @pytest.fixture(scope="session")

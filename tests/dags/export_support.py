@@ -11,12 +11,13 @@ import boto3
 import requests
 
 from pipeline_config import names
-from pipeline_config.exports import ExportSpec, load_exports
-from pipeline_config.runtime import RuntimeSettings
+from timestream_pipeline import names as dag_names
+from timestream_pipeline.exports import ExportSpec, load_exports
+from timestream_pipeline.runtime_settings import RuntimeSettings
 from timestream_pipeline.sql_render import Window, render_sql_file
 
 DAGS_DIR = Path(__file__).resolve().parents[2] / "dags"
-SETTINGS_ENV = f"AIRFLOW_VAR_{names.RUNTIME_SETTINGS_VARIABLE.upper()}"
+SETTINGS_ENV = f"AIRFLOW_VAR_{dag_names.RUNTIME_SETTINGS_VARIABLE.upper()}"
 BUCKET = "export-test-lake"
 SETTINGS = RuntimeSettings(database="timeseries_test", raw_table="raw_t", cep_table="cep_t", bucket=BUCKET)
 # The run at 10:00 exports [09:00, 10:00).
@@ -32,7 +33,7 @@ _SCALAR_TYPES = {
 
 
 def export_spec(name: str) -> ExportSpec:
-    return next(spec for spec in load_exports(DAGS_DIR / names.EXPORTS_FILE) if spec.name == name)
+    return next(spec for spec in load_exports(DAGS_DIR / dag_names.EXPORTS_FILE) if spec.name == name)
 
 
 def expected_sql(name: str, start: datetime = HOUR_START, end: datetime = HOUR_END) -> str:
@@ -47,7 +48,7 @@ def expected_sql(name: str, start: datetime = HOUR_START, end: datetime = HOUR_E
 
 
 def partition_prefix(name: str, start: datetime = HOUR_START) -> str:
-    return names.export_partition_prefix(SETTINGS.export_prefix, name, start)
+    return dag_names.export_partition_prefix(SETTINGS.export_prefix, name, start)
 
 
 def page(spec: ExportSpec, rows: list[list[str | None]], next_token: str | None = None) -> dict[str, Any]:
@@ -107,7 +108,7 @@ def objects(s3: Any, prefix: str) -> dict[str, dict[str, Any]]:
 
 
 def marker(s3: Any, prefix: str) -> dict[str, Any]:
-    return json.loads(s3.get_object(Bucket=BUCKET, Key=prefix + names.SUCCESS_MARKER)["Body"].read())
+    return json.loads(s3.get_object(Bucket=BUCKET, Key=prefix + dag_names.SUCCESS_MARKER)["Body"].read())
 
 
 def run_hour(dag: Any, hour_end: datetime = HOUR_END) -> Any:

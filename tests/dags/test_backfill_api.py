@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline_config import names
 from tests.dags.backfill_support import EXPORT_DAG_IDS, HOURS, VALID_CONF
 from timestream_pipeline import backfill_request as br
+from timestream_pipeline import names
 from timestream_pipeline.backfill_client import backfill_progress, start_backfill
 from timestream_pipeline.backfill_transport import BackfillApiError, HttpTransport
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from pipeline_config import names
 from tests.dags.backfill_support import (
     API_CONN_ID,
     EXPECTED_BODY,
@@ -21,6 +20,7 @@ from tests.dags.backfill_support import (
     RecordingApi,
     runtime_settings_json,
 )
+from timestream_pipeline import names
 from timestream_pipeline.backfill_dag import build_backfill_dag
 from timestream_pipeline.backfill_trigger import TRIGGER_CLASSPATH
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from pipeline_config import names
-from pipeline_config.exports import load_exports
 from pipeline_config.settings import REPO_ROOT
+from timestream_pipeline import names
+from timestream_pipeline.exports import load_exports
 
 DAGS_DIR = REPO_ROOT / "dags"
 EXPORTS = load_exports(DAGS_DIR / names.EXPORTS_FILE)

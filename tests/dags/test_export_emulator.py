@@ -18,6 +18,8 @@ import pytest
 from pipeline_config import names
 from tests.dags import export_support as support
 from tests.dags.moto_connection import aws_connection_uri
+from timestream_ingest import names as ingest_names
+from timestream_pipeline import names as dag_names
 
 # Recent enough for the table's memory store, whatever day the suite runs.
 HOUR_START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
@@ -32,7 +34,7 @@ def millis(moment: datetime) -> str:
 def reading(sensor: str, status: str, temperature: float, at: datetime) -> dict[str, Any]:
     return {
         "Dimensions": [{"Name": "sensor_id", "Value": sensor}, {"Name": "status", "Value": status}],
-        "MeasureName": names.SENSOR_TEMPERATURE_MEASURE,
+        "MeasureName": ingest_names.SENSOR_TEMPERATURE_MEASURE,
         "MeasureValue": str(temperature),
         "MeasureValueType": "DOUBLE",
         "Time": millis(at),
@@ -50,7 +52,7 @@ def cep_event(sensor: str, at: datetime) -> dict[str, Any]:
     ]
     return {
         "Dimensions": [{"Name": "sensor_id", "Value": sensor}],
-        "MeasureName": names.CEP_MEASURE,
+        "MeasureName": ingest_names.CEP_MEASURE,
         "MeasureValueType": "MULTI",
         "MeasureValues": [{"Name": n, "Value": v, "Type": t} for n, v, t in measures],
         "Time": millis(at),
@@ -65,7 +67,7 @@ def emulator(moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     server = TimestreamServer(s3_endpoint_url=moto)
     url = server.start()
     monkeypatch.setenv(
-        f"AIRFLOW_CONN_{names.DEFAULT_AWS_CONN_ID.upper()}",
+        f"AIRFLOW_CONN_{dag_names.DEFAULT_AWS_CONN_ID.upper()}",
         aws_connection_uri({"s3": moto, "timestream-query": url}),
     )
     support.set_settings(monkeypatch)
@@ -95,7 +97,7 @@ def test_sensor_readings_from_real_records_keep_the_next_hours_first_record_out(
         ],
     )
     # WHEN the hour is exported in query mode
-    run = support.run_hour(dag_bag.dags[names.export_dag_id("sensor_readings")], HOUR_END)
+    run = support.run_hour(dag_bag.dags[dag_names.export_dag_id("sensor_readings")], HOUR_END)
     # THEN one minute row holds the two in-window readings only
     assert run.state == "success"
     prefix = support.partition_prefix("sensor_readings", HOUR_START)
@@ -130,12 +132,12 @@ def test_cep_events_are_unloaded_promoted_and_staging_is_removed(
         ],
     )
     # WHEN the hour is exported in unload mode
-    run = support.run_hour(dag_bag.dags[names.export_dag_id("cep_events")], HOUR_END)
+    run = support.run_hour(dag_bag.dags[dag_names.export_dag_id("cep_events")], HOUR_END)
     # THEN the partition holds one promoted file with the in-window event, and the marker
     assert run.state == "success"
     prefix = support.partition_prefix("cep_events", HOUR_START)
     stored = support.objects(lake, prefix)
-    data_keys = sorted(key for key in stored if not key.endswith(names.SUCCESS_MARKER))
+    data_keys = sorted(key for key in stored if not key.endswith(dag_names.SUCCESS_MARKER))
     assert len(data_keys) == 1 and data_keys[0].startswith(prefix + "part-00000.parquet")
     rows = pq.read_table(io.BytesIO(stored[data_keys[0]]["body"])).to_pylist()
     assert [(row["sensor_id"], row["non_errors"], row["history"]) for row in rows] == [
@@ -143,4 +145,4 @@ def test_cep_events_are_unloaded_promoted_and_staging_is_removed(
     ]
     assert support.marker(lake, prefix)["rows"] == 1
     # AND nothing is left in staging
-    assert support.objects(lake, f"{support.SETTINGS.export_prefix}/{names.STAGING_PREFIX}/") == {}
+    assert support.objects(lake, f"{support.SETTINGS.export_prefix}/{dag_names.STAGING_PREFIX}/") == {}

@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline_config.exports import Column
+from timestream_pipeline.exports import Column
 from timestream_pipeline.part_writer import RollingPartWriter
 from timestream_pipeline.query_pages import QueryResultError, arrow_schema, iter_query_pages, page_to_batch
 

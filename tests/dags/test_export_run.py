@@ -11,9 +11,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline_config import names
 from tests.dags import export_support as support
 from tests.dags.moto_connection import aws_connection_uri, free_port
+from timestream_pipeline import names
 
 SENSOR_ROWS = [
     ["sensor-01", "2026-11-22 09:00:00.000000000", "20.5", "10.0", "31.0", "3", "1", "0"],

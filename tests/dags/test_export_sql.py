@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from pipeline_config import names
-from pipeline_config.exports import load_exports
 from pipeline_config.settings import REPO_ROOT, SettingsError
+from timestream_ingest import names as ingest_names
+from timestream_pipeline import names as dag_names
+from timestream_pipeline.exports import load_exports
 from timestream_pipeline.sql_render import Window, render_sql, render_sql_file
 
 START = datetime(2026, 11, 22, 9, tzinfo=UTC)
@@ -62,7 +63,9 @@ def test_comment_lines_are_not_sent() -> None:
     assert render("-- about\nSELECT 1 FROM $source WHERE $time_filter;").startswith("SELECT 1")
 
 
-@pytest.mark.parametrize("spec", load_exports(REPO_ROOT / "dags" / names.EXPORTS_FILE), ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "spec", load_exports(REPO_ROOT / "dags" / dag_names.EXPORTS_FILE), ids=lambda s: s.name
+)
 def test_every_shipped_sql_file_renders_and_selects_its_declared_columns(spec: object) -> None:
     """Each shipped export's SQL renders and names every column exports.toml declares, as an alias."""
     # GIVEN a shipped export  WHEN its SQL is rendered
@@ -83,5 +86,5 @@ def test_cpu_utilization_groups_by_every_host_dimension() -> None:
     )
     group_by = sql.split("GROUP BY", 1)[1].split("ORDER BY", 1)[0]
     # THEN each dimension is in the GROUP BY
-    for dimension in names.DEVOPS_HOST_DIMENSIONS:
+    for dimension in ingest_names.DEVOPS_HOST_DIMENSIONS:
         assert dimension in group_by

@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline_config import names
 from tests.dags import export_support as support
+from timestream_pipeline import names
 from timestream_pipeline.unload import attempt_prefix, staging_prefix, unload_statement
 
 EXPORT = "cep_events"

@@ -23,9 +23,9 @@ from local.esm import MappingStats
 from local.ingest import build_mappings
 from local.resources import client
 from local.stack import InProcessStack
-from pipeline_config.exports import load_exports
 from pipeline_config.local_state import LocalStackState
 from pipeline_config.settings import Settings, load_settings
+from timestream_pipeline.exports import load_exports
 
 SEED = 8
 

@@ -15,14 +15,15 @@ from e2e_pipeline import PipelineRun
 
 from local import airflow_env, lake
 from local.query import query_rows
-from pipeline_config import names
-from pipeline_config.exports import load_exports
+from timestream_ingest import names as ingest_names
+from timestream_pipeline import names as dag_names
 from timestream_pipeline.backfill_request import validate_backfill_conf
+from timestream_pipeline.exports import load_exports
 
 pytestmark = pytest.mark.slow
 CPU_EXPORT, SENSOR_EXPORT = "cpu_utilization", "sensor_readings"
 UNLOAD_EXPORT = next(spec.name for spec in load_exports() if spec.mode == "unload")
-HOST_COLUMNS = names.DEVOPS_HOST_DIMENSIONS
+HOST_COLUMNS = ingest_names.DEVOPS_HOST_DIMENSIONS
 BIN_MS = 15_000
 
 
@@ -40,7 +41,7 @@ def payloads(records: list[Any]) -> list[dict[str, Any]]:
 
 
 def exported_rows(run: PipelineRun, export: str, hour: datetime) -> list[dict[str, Any]]:
-    prefix = names.export_partition_prefix(run.settings.export_prefix, export, hour)
+    prefix = dag_names.export_partition_prefix(run.settings.export_prefix, export, hour)
     found: list[dict[str, Any]] = []
     for key in lake.data_files(run.s3, run.state.bucket, prefix):
         found += lake.read_parquet(run.s3, run.state.bucket, key).to_pylist()
@@ -157,7 +158,7 @@ def test_rerunning_an_export_changes_no_object(pipeline: PipelineRun) -> None:
     # GIVEN the data lake after the first export of every hour
     before = lake_snapshot(pipeline)
     # WHEN an hour of the UNLOAD-mode export runs again (the backfill test re-runs a query-mode one)
-    dag = pipeline.dags[names.export_dag_id(UNLOAD_EXPORT)]
+    dag = pipeline.dags[dag_names.export_dag_id(UNLOAD_EXPORT)]
     assert airflow_env.run_dag(dag, logical_date=pipeline.boundary) == "success"
     # THEN no object changed, appeared or disappeared
     assert lake_snapshot(pipeline) == before
@@ -166,7 +167,7 @@ def test_rerunning_an_export_changes_no_object(pipeline: PipelineRun) -> None:
 def test_a_backfill_of_an_exported_hour_changes_no_object(pipeline: PipelineRun) -> None:
     """The backfill path (conf rules, Airflow's run plan, the runs) re-exports the hour identically."""
     # GIVEN a backfill conf for the first hour, checked by the backfill DAG's own rules
-    hour, dag_id = pipeline.window.hours[0], names.export_dag_id(CPU_EXPORT)
+    hour, dag_id = pipeline.window.hours[0], dag_names.export_dag_id(CPU_EXPORT)
     conf = {
         "dag_id": dag_id,
         "from_date": f"{hour:%Y-%m-%dT%H:%M:%SZ}",

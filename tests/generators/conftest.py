@@ -1,12 +1,7 @@
-"""Fixtures for the generators' tests: moto Kinesis/Timestream, a failure-injecting client wrapper.
-
-`lambda/ingest` goes on sys.path (as the Lambda runtime puts the function's folder there) so the
-end-to-end test imports the ingest handler and its decoders as top-level modules.
-"""
+"""Fixtures for the generators' tests: moto Kinesis/Timestream, a failure-injecting client wrapper."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,9 +12,6 @@ import pytest
 from moto import mock_aws
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-INGEST_DIR = REPO_ROOT / "lambda" / "ingest"
-if str(INGEST_DIR) not in sys.path:
-    sys.path.insert(0, str(INGEST_DIR))
 
 REGION = "us-east-1"
 STREAM = "generators-test"

@@ -23,6 +23,7 @@ from local.kinesis_event import StreamRecord
 from local.kinesis_event import kinesis_event as event_from_stream
 from pipeline_config import names
 from tests.generators.conftest import REGION, read_stream
+from timestream_ingest import names as ingest_names
 
 DATABASE, TABLE, BUCKET = "e2e_db", "e2e_table", "e2e-quarantine"
 STREAM = "e2e-stream"
@@ -42,15 +43,15 @@ CASES = {
 @pytest.fixture
 def ingest(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """The real handler module, configured as the CDK app configures it, on moto."""
-    monkeypatch.setenv(names.ENV_TIMESTREAM_DATABASE, DATABASE)
-    monkeypatch.setenv(names.ENV_TIMESTREAM_TABLE, TABLE)
-    monkeypatch.setenv(names.ENV_QUARANTINE_BUCKET, BUCKET)
+    monkeypatch.setenv(ingest_names.ENV_TIMESTREAM_DATABASE, DATABASE)
+    monkeypatch.setenv(ingest_names.ENV_TIMESTREAM_TABLE, TABLE)
+    monkeypatch.setenv(ingest_names.ENV_QUARANTINE_BUCKET, BUCKET)
     write = boto3.client("timestream-write", region_name=REGION)
     write.create_database(DatabaseName=DATABASE)
     write.create_table(DatabaseName=DATABASE, TableName=TABLE)
     boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
     boto3.client("kinesis", region_name=REGION).create_stream(StreamName=STREAM, ShardCount=2)
-    import handler
+    from timestream_ingest import handler
 
     handler.reset()
     yield handler

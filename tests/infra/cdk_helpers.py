@@ -10,8 +10,8 @@ from typing import Any
 from aws_cdk import App, Environment, assertions
 
 from infra.pipeline_stack import PipelineStack
-from pipeline_config.exports import ExportSpec
 from pipeline_config.settings import Settings, read_cdk_json_context
+from timestream_pipeline.exports import ExportSpec
 
 ACCOUNT = "123456789012"
 REGION = "eu-west-1"

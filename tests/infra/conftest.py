@@ -12,8 +12,8 @@ import pytest
 from aws_cdk import assertions
 from cdk_helpers import EXPORTS_FIXTURE, SynthesizedStack, synthesize
 
-from pipeline_config.exports import load_exports
 from pipeline_config.settings import Settings
+from timestream_pipeline.exports import load_exports
 
 VARIANT_SETTINGS = {
     "mwaa_environment_name": "analytics-env",

@@ -9,7 +9,7 @@ from aws_cdk import assertions
 from cdk_helpers import SynthesizedStack, logical_id, resources
 
 from infra.dag_bundle import MWAA_REQUIREMENTS_FILE, dag_bundle_files
-from pipeline_config import names
+from timestream_pipeline import names as dag_names
 
 
 def _deployments(tpl: dict) -> dict[str, dict]:
@@ -47,10 +47,10 @@ def test_dag_asset_holds_the_bundle_and_the_runtime_settings(variant_stack: Synt
     bundle_dir, settings_dir = (_staged(variant_stack.outdir, key) for key in dags["SourceObjectKeys"])
     # WHEN the staged assets are listed
     bundle = sorted(p.relative_to(bundle_dir).as_posix() for p in bundle_dir.rglob("*") if p.is_file())
-    settings_file = settings_dir / names.RUNTIME_SETTINGS_FILE
+    settings_file = settings_dir / dag_names.RUNTIME_SETTINGS_FILE
     # THEN the bundle is exactly dag_bundle_files() and the settings name the stack's resources
     assert bundle == sorted(key.removeprefix("dags/") for key in dag_bundle_files())
-    assert "pipeline_config/names.py" in bundle
+    assert "timestream_pipeline/names.py" in bundle and "exports.toml" in bundle
     document = json.loads(settings_file.read_text(encoding="utf-8"))
     assert (document["database"], document["region"]) == ("timeseries_pipeline", "eu-west-1")
     assert document["mwaa_environment_name"] == "analytics-env"
@@ -87,8 +87,8 @@ def test_mwaa_requirements_carry_the_constraint_line_and_pyarrow() -> None:
 
 
 def test_bundle_excludes_tests_caches_and_local_settings(tmp_path: Path) -> None:
-    """dags/ ships without tests, caches or a local pipeline_settings.json; pipeline_config goes inside."""
-    # GIVEN a repository tree with DAGs, SQL, caches, tests and the config package
+    """dags/ ships as it is, without tests, caches or a local pipeline_settings.json."""
+    # GIVEN a repository tree with DAGs, SQL, caches, tests and a repository-only package beside dags/
     files = {
         "dags/export.py": "x",
         "dags/.airflowignore": "timestream_pipeline/",
@@ -98,18 +98,16 @@ def test_bundle_excludes_tests_caches_and_local_settings(tmp_path: Path) -> None
         "dags/tests/test_x.py": "x",
         "dags/pipeline_settings.json": "{}",
         "pipeline_config/names.py": "x",
-        "pipeline_config/__pycache__/names.cpython-311.pyc": "x",
     }
     for relative, text in files.items():
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text(text)
     # WHEN the bundle is listed
-    bundle = dag_bundle_files(tmp_path)
-    # THEN it has the DAG files, the SQL, .airflowignore and the config package under dags/
+    bundle = dag_bundle_files(tmp_path / "dags")
+    # THEN it has the DAG files, the SQL, .airflowignore and the package, and nothing from outside dags/
     assert sorted(bundle) == [
         "dags/.airflowignore",
         "dags/export.py",
-        "dags/pipeline_config/names.py",
         "dags/sql/q.sql",
         "dags/timestream_pipeline/lib.py",
     ]

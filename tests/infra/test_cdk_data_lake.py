@@ -6,8 +6,8 @@ from aws_cdk import assertions
 from cdk_helpers import ACCOUNT, REGION, logical_id, only, resources
 
 from infra.data_lake import ABORT_INCOMPLETE_UPLOADS_DAYS, ACCESS_LOGS_PREFIX
-from pipeline_config import names
 from pipeline_config.settings import Settings
+from timestream_pipeline import names
 
 DEFAULTS = Settings()
 BLOCK_ALL = {

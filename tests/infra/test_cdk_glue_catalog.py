@@ -6,8 +6,9 @@ from aws_cdk import assertions
 from cdk_helpers import logical_id, only, resources
 
 from pipeline_config import names
-from pipeline_config.exports import load_exports
 from pipeline_config.settings import Settings
+from timestream_pipeline import names as dag_names
+from timestream_pipeline.exports import load_exports
 
 DEFAULTS = Settings()
 
@@ -54,7 +55,7 @@ def test_tables_have_the_declared_columns_location_and_format(
         storage = tables[spec.name]["TableInput"]["StorageDescriptor"]
         # THEN its columns, S3 location and SerDe follow the spec
         assert storage["Columns"] == [{"Name": c.name, "Type": c.type} for c in spec.columns]
-        prefix = names.export_table_prefix(DEFAULTS.export_prefix, spec.name)
+        prefix = dag_names.export_table_prefix(DEFAULTS.export_prefix, spec.name)
         assert storage["Location"] == _s3_url(tpl, prefix)
         assert storage["SerdeInfo"]["SerializationLibrary"] == serdes[spec.format]
 
@@ -66,7 +67,7 @@ def test_partitions_are_projected_over_dt_and_hour(template: assertions.Template
     for name, table in _tables(tpl).items():
         table_input = table["TableInput"]
         parameters = table_input["Parameters"]
-        prefix = names.export_table_prefix(DEFAULTS.export_prefix, name)
+        prefix = dag_names.export_table_prefix(DEFAULTS.export_prefix, name)
         # WHEN / THEN the partition keys and projection parameters are set
         assert table_input["PartitionKeys"] == [
             {"Name": "dt", "Type": "string"},

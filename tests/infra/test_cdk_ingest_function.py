@@ -18,6 +18,7 @@ from cdk_helpers import (
 from infra.ingest_function import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
 from pipeline_config import names
 from pipeline_config.settings import REPO_ROOT, Settings
+from timestream_ingest import names as ingest_names
 
 DEFAULTS = Settings()
 ROLES = {"Raw": DEFAULTS.raw_table_name, "Cep": DEFAULTS.cep_table_name}
@@ -33,11 +34,11 @@ def test_one_function_per_stream_on_latest_python_arm64(template: assertions.Tem
     tpl = template.to_json()
     # WHEN the functions are read
     functions = [_function(tpl, role) for role in ROLES]
-    # THEN both use the newest runtime, arm64 and handler.handler, with the configured size
+    # THEN both use the newest runtime, arm64 and timestream_ingest.handler.handler, with the configured size
     for function in functions:
         assert function["Runtime"] == "python3.14"
         assert function["Architectures"] == ["arm64"]
-        assert function["Handler"] == "handler.handler"
+        assert function["Handler"] == "timestream_ingest.handler.handler"
         assert (function["MemorySize"], function["Timeout"]) == (
             DEFAULTS.lambda_memory_mb,
             DEFAULTS.lambda_timeout_seconds,
@@ -54,12 +55,12 @@ def test_environment_names_the_database_table_and_quarantine(template: assertion
         variables = _function(tpl, role)["Environment"]["Variables"]
         # THEN it names exactly its table, the database and the quarantine location
         assert variables == {
-            names.ENV_TIMESTREAM_DATABASE: DEFAULTS.database_name,
-            names.ENV_TIMESTREAM_TABLE: table,
-            names.ENV_QUARANTINE_BUCKET: bucket,
-            names.ENV_QUARANTINE_PREFIX: DEFAULTS.quarantine_prefix,
-            names.ENV_POWERTOOLS_SERVICE_NAME: names.SERVICE_NAME,
-            names.ENV_POWERTOOLS_METRICS_NAMESPACE: names.METRICS_NAMESPACE,
+            ingest_names.ENV_TIMESTREAM_DATABASE: DEFAULTS.database_name,
+            ingest_names.ENV_TIMESTREAM_TABLE: table,
+            ingest_names.ENV_QUARANTINE_BUCKET: bucket,
+            ingest_names.ENV_QUARANTINE_PREFIX: DEFAULTS.quarantine_prefix,
+            ingest_names.ENV_POWERTOOLS_SERVICE_NAME: ingest_names.SERVICE_NAME,
+            ingest_names.ENV_POWERTOOLS_METRICS_NAMESPACE: ingest_names.METRICS_NAMESPACE,
         }
 
 
@@ -130,7 +131,7 @@ def test_failure_queue_is_encrypted_named_and_tls_only(template: assertions.Temp
         "QueueName": names.ingest_dlq_name(DEFAULTS.stack_name),
         "SqsManagedSseEnabled": True,
         "MessageRetentionPeriod": 14 * 24 * 3600,
-        "Tags": [{"Key": "project", "Value": names.SERVICE_NAME}],
+        "Tags": [{"Key": "project", "Value": ingest_names.SERVICE_NAME}],
     }
     assert [(s["Effect"], s["Condition"]) for s in policy] == [
         ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
@@ -203,23 +204,20 @@ def dumps_ref(layers: list[dict]) -> str:
     return layers[0]["Ref"]
 
 
-def test_asset_holds_the_handler_package_and_pipeline_config_without_caches(
+def test_asset_is_the_handler_package_without_caches(
     default_stack: SynthesizedStack,
 ) -> None:
-    """The zip Lambda runs holds lambda/ingest's modules at its root plus pipeline_config, nothing else."""
+    """The zip Lambda runs holds the timestream_ingest package of lambda/ingest/, nothing else."""
     # GIVEN the synthesized assembly
     tpl = default_stack.json
     code = _function(tpl, "Raw")["Code"]
     asset_dir = default_stack.outdir / ("asset." + code["S3Key"].removesuffix(".zip"))
     # WHEN the staged asset is listed
     staged = sorted(p.relative_to(asset_dir).as_posix() for p in asset_dir.rglob("*") if p.is_file())
-    # THEN it is exactly the handler's .py files (no tests, no caches) and pipeline_config's
+    # THEN it is exactly the package's .py files (no tests, no caches)
     ingest = REPO_ROOT / "lambda" / "ingest"
-    expected = sorted(
-        [_rel(p, ingest) for p in ingest.rglob("*.py") if not _ignored(p, ingest)]
-        + [_rel(p, REPO_ROOT) for p in (REPO_ROOT / "pipeline_config").glob("*.py")]
-    )
-    assert "handler.py" in staged
+    expected = sorted(_rel(p, ingest) for p in ingest.rglob("*.py") if not _ignored(p, ingest))
+    assert "timestream_ingest/handler.py" in staged
     assert staged == expected
 
 

@@ -10,8 +10,8 @@ from cdk_helpers import ACCOUNT, EXPORTS_FIXTURE, REGION, logical_id, only, stat
 
 from infra.mwaa_access import AIRFLOW_RBAC_ROLE, MwaaAccess
 from pipeline_config import names
-from pipeline_config.exports import load_exports
 from pipeline_config.settings import Settings
+from timestream_pipeline.exports import load_exports
 
 DEFAULTS = Settings()
 TABLE_ARN = f"arn:aws:timestream:{REGION}:{ACCOUNT}:database/{DEFAULTS.database_name}/table/"

@@ -1,28 +1,22 @@
-"""The ingest Lambda under test: its folder on sys.path (as the Lambda runtime has it), moto for AWS.
+"""The ingest Lambda under test, moto for AWS.
 
-`lambda` is a Python keyword, so the handler's modules are imported as top-level names
-(`import handler`), exactly as the runtime imports them from the asset's root.
+The asset folder `lambda/ingest` is on sys.path (pyproject's pytest `pythonpath`), as the Lambda
+runtime has the asset's root, so the handler is imported as `timestream_ingest.handler`.
 """
 
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
-
-from pipeline_config import names
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lambda" / "ingest"))
-
-import handler
 from ingest_support import BUCKET, CEP_TABLE, DATABASE, PREFIX, RAW_TABLE, Event
 from ingest_timestream_rules import TimestreamRules
+from moto import mock_aws
+
+from timestream_ingest import handler, names
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from batching import PendingRecord, make_batch
 from ingest_support import Event, dimensions, kinesis_event, stored
 from ingest_timestream_rules import TimestreamRules
+
+from timestream_ingest.batching import PendingRecord, make_batch
 
 Invoke = Callable[[Event], dict[str, Any]]
 HOST_DIMENSIONS = ("region", "cell", "silo", "availability_zone", "microservice_name", "instance_name")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from clients import build_clients
-from config import IngestConfig
-from exceptions import ConfigError
 
-from pipeline_config import names
+from timestream_ingest import names
+from timestream_ingest.clients import build_clients
+from timestream_ingest.config import IngestConfig
+from timestream_ingest.exceptions import ConfigError
 
 REQUIRED = {
     names.ENV_TIMESTREAM_DATABASE: "pipeline",

@@ -22,7 +22,7 @@ from ingest_support import (
 )
 from ingest_timestream_rules import TimestreamRules, merge_common
 
-from pipeline_config import names
+from timestream_ingest import names
 
 Invoke = Callable[[Event], dict[str, Any]]
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from ingest_support import CEP_TABLE, Event, dimensions, load_event, measures, stored
 
-from pipeline_config import names
+from timestream_ingest import names
 
 Invoke = Callable[[Event], dict[str, Any]]
 NO_FAILURES: dict[str, list[Any]] = {"batchItemFailures": []}

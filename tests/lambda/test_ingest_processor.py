@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import boto3
-from config import IngestConfig
 from ingest_support import BUCKET, CEP_TABLE, DATABASE, PREFIX, RAW_TABLE, load_event, stored
 from ingest_timestream_rules import TimestreamRules
-from processor import Ingestor
 
-from pipeline_config import names
+from timestream_ingest import names
+from timestream_ingest.config import IngestConfig
+from timestream_ingest.processor import Ingestor
 
 
 def test_two_processors_in_one_process_write_to_their_own_tables(timestream: TimestreamRules) -> None:

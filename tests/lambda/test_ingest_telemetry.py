@@ -9,10 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-import telemetry
 from ingest_support import Event, kinesis_event, sensor_payloads
 
-from pipeline_config import names
+from timestream_ingest import names, telemetry
 
 Invoke = Callable[[Event], dict[str, Any]]
 

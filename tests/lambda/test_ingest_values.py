@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from decoders import decode_payload
-from exceptions import DecodeError, QuarantineReason
 from ingest_support import Event, kinesis_event, measures, quarantine_objects, sequences, stored
+
+from timestream_ingest.decoders import decode_payload
+from timestream_ingest.exceptions import DecodeError, QuarantineReason
 
 Invoke = Callable[[Event], dict[str, Any]]
 NOW_NS = 1_700_000_000_000_000_000

@@ -6,7 +6,8 @@ from typing import Any
 
 import boto3
 from botocore.config import Config
-from config import IngestConfig
+
+from timestream_ingest.config import IngestConfig
 
 
 def build_clients(config: IngestConfig) -> tuple[Any, Any]:

@@ -6,9 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from exceptions import ConfigError
-
-from pipeline_config import names
+from timestream_ingest import names
+from timestream_ingest.exceptions import ConfigError
 
 DEFAULT_WRITE_CONCURRENCY = 4
 MAX_WRITE_CONCURRENCY = 32

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from exceptions import MalformedEventError, UndecodableError
+from timestream_ingest.exceptions import MalformedEventError, UndecodableError
 
 UNKNOWN_STREAM = "unknown-stream"
 UNKNOWN_SHARD = "unknown-shard"

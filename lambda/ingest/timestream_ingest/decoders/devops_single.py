@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from exceptions import InvalidValueError
-
-from decoders import values
+from timestream_ingest.decoders import values
+from timestream_ingest.exceptions import InvalidValueError
 
 RESERVED = ("MeasureName", "MeasureValue", "MeasureValueType", "Time", "TimeUnit")
 SIGNATURE = frozenset({"MeasureName", "MeasureValue"})

@@ -17,15 +17,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from batching import PendingRecord
 from botocore.exceptions import BotoCoreError, ClientError
-from config import IngestConfig
-from decoders import decode_payload
-from exceptions import DecodeError, QuarantineReason
-from kinesis_records import SourceRecord, source_records
-from quarantine import QuarantineEntry, QuarantineStore
-from telemetry import InvocationCounts, get_logger, publish_metrics
-from writer import FailureKind, TimestreamWriter
+
+from timestream_ingest.batching import PendingRecord
+from timestream_ingest.config import IngestConfig
+from timestream_ingest.decoders import decode_payload
+from timestream_ingest.exceptions import DecodeError, QuarantineReason
+from timestream_ingest.kinesis_records import SourceRecord, source_records
+from timestream_ingest.quarantine import QuarantineEntry, QuarantineStore
+from timestream_ingest.telemetry import InvocationCounts, get_logger, publish_metrics
+from timestream_ingest.writer import FailureKind, TimestreamWriter
 
 _REASON_BY_FAILURE = {
     FailureKind.REJECTED: QuarantineReason.REJECTED_BY_TIMESTREAM,

@@ -7,10 +7,12 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline_config import names
-from pipeline_config.settings import REPO_ROOT, SettingsError
+from timestream_pipeline import names
+from timestream_pipeline.errors import SettingsError
 
-DEFAULT_EXPORTS_FILE = REPO_ROOT / "dags" / names.EXPORTS_FILE
+# The bundle's own exports.toml, found from this file (the DAG folder is this package's parent),
+# so the path is the same in the repository, in a copy of dags/ and on MWAA.
+DEFAULT_EXPORTS_FILE = Path(__file__).resolve().parent.parent / names.EXPORTS_FILE
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 COLUMN_TYPES = ("string", "double", "bigint", "boolean", "timestamp")
 FORMATS = ("parquet", "csv")

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 
-from exceptions import InvalidValueError, UndecodableError
-
-from decoders import values
-from pipeline_config import names
+from timestream_ingest import names
+from timestream_ingest.decoders import values
+from timestream_ingest.exceptions import InvalidValueError, UndecodableError
 
 FIELDS = ("id", "status", "time", "location", "sensor")
 REQUIRED = ("status", "time", "location", "sensor")

@@ -22,10 +22,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from exceptions import InvalidValueError
-
-from decoders import values
-from pipeline_config import names
+from timestream_ingest import names
+from timestream_ingest.decoders import values
+from timestream_ingest.exceptions import InvalidValueError
 
 SIGNATURE = frozenset({"time", "measures"})
 FIELDS = frozenset({"time", "time_unit", "dimensions", "measures", "measure_name", "version"})

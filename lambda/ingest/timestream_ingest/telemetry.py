@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pipeline_config import names
+from timestream_ingest import names
 
 try:  # The public layer provides it on Lambda; requirements-dev.txt in tests.
     from aws_lambda_powertools import Logger

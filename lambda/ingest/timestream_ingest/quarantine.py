@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from exceptions import QuarantineReason
-from kinesis_records import SourceRecord
-
-from pipeline_config import names
+from timestream_ingest import names
+from timestream_ingest.exceptions import QuarantineReason
+from timestream_ingest.kinesis_records import SourceRecord
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from decoders.dispatch import JSON_FORMATS, Decoded, decode_payload
+from timestream_ingest.decoders.dispatch import JSON_FORMATS, Decoded, decode_payload
 
 __all__ = ["JSON_FORMATS", "Decoded", "decode_payload"]

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from batching import Batch, PendingRecord, make_batch, plan_batches
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
+
+from timestream_ingest.batching import Batch, PendingRecord, make_batch, plan_batches
 
 LOG = logging.getLogger(__name__)
 

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from exceptions import InvalidValueError
-
-from decoders import values
-from pipeline_config import names
+from timestream_ingest import names
+from timestream_ingest.decoders import values
+from timestream_ingest.exceptions import InvalidValueError
 
 SIGNATURE = frozenset({"@type", "time"})
 RECORD_NAME_BY_TYPE = {"metrics": names.DEVOPS_METRICS_RECORD, "events": names.DEVOPS_EVENTS_RECORD}

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from clients import build_clients
-from config import IngestConfig
-from processor import Ingestor
+from timestream_ingest.clients import build_clients
+from timestream_ingest.config import IngestConfig
+from timestream_ingest.processor import Ingestor
 
 _ingestor: Ingestor | None = None
 

@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from exceptions import DecodeError, QuarantineReason, UndecodableError
-
-from decoders import alarm, cep, devops_single, devops_wide, generic, sensor
-from decoders.values import TimestreamRecord
+from timestream_ingest.decoders import alarm, cep, devops_single, devops_wide, generic, sensor
+from timestream_ingest.decoders.values import TimestreamRecord
+from timestream_ingest.exceptions import DecodeError, QuarantineReason, UndecodableError
 
 MAX_UNWRAP = 2
 FUTURE_TOLERANCE = timedelta(minutes=15)  # Timestream rejects records further ahead than this

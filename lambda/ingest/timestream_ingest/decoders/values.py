@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from exceptions import InvalidValueError
+from timestream_ingest.exceptions import InvalidValueError
 
 TimestreamRecord = dict[str, Any]
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from decoders.values import TimestreamRecord
+from timestream_ingest.decoders.values import TimestreamRecord
 
 MAX_RECORDS_PER_WRITE = 100  # Timestream's limit per WriteRecords call
 # Record attributes that may move to CommonAttributes when every record of a call has the same one.
