@@ -82,7 +82,7 @@ def shard_stream() -> list[Reading]:
 
 
 def interleaved_stream(
-    seed: int, sensors: int = 12, ticks: int = 400, max_delay_ms: int = 7_000
+    seed: int, sensors: int = 12, ticks: int = 400, max_delay_ms: int = 7_000, start_ms: int | None = None
 ) -> list[Reading]:
     """A busy shard: sensors reporting each second, ~30 % ERROR, each reading delayed 0..7 s at random.
 
@@ -90,7 +90,7 @@ def interleaved_stream(
     and others late, so ordering and lateness are both exercised.
     """
     rng = random.Random(seed)
-    start = BASE_MS + len(SCENARIOS) * GAP_MS
+    start = BASE_MS + len(SCENARIOS) * GAP_MS if start_ms is None else start_ms
     produced = []
     for tick in range(ticks):
         for n in range(sensors):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from itertools import islice
 
 from generators.cep import find_matches
 from generators.sensors import SensorOptions, readings
@@ -17,7 +18,7 @@ def test_the_workload_finds_what_the_deployed_stage_finds_on_the_same_readings()
     """The generator and the CEP Lambda share one matcher: same readings in, same matches out."""
     # GIVEN 3,000 invented readings in time order
     source = readings(random.Random(5), 0, SensorOptions(sensors=20))
-    rows = [Reading(r.sensor_id, r.temperature, r.status, r.event_time) for r, _ in zip(source, range(3000))]
+    rows = [Reading(r.sensor_id, r.temperature, r.status, r.event_time) for r in islice(source, 3000)]
     # WHEN the generator's matcher and the stage run over them
     generated = [cep_record(match) for match, _closed in find_matches(rows)]
     # THEN both find the same, non-empty set of matches
