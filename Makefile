@@ -11,7 +11,7 @@ PIP_VERSION := 25.3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test lint format demo synth deploy diff deploy-dags local-up local-down bench clean
+.PHONY: help bootstrap test lint format demo synth deploy diff deploy-dags local-up local-down bench clean flink-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,20 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 
 test: bootstrap lint ## Every test: ruff, then pytest (infra, Lambda, generators, DAGs, emulator, end to end)
 	$(PY) -m pytest
+
+# Apache Flink for the CEP differential test: its own virtualenv (apache-flink pulls ~850 MB,
+# incompatible pins with .venv's), and a Java 11/17 runtime (generators/flink/java_home.sh).
+FLINK_VENV := .venv-flink
+FLINK_PY := $(FLINK_VENV)/bin/python
+$(FLINK_VENV)/.installed: generators/flink/requirements.txt generators/flink/constraints.txt
+	@echo "flink-test: installing apache-flink (PyPI, pinned in generators/flink/requirements.txt, ~850 MB) into $(FLINK_VENV)"
+	@test -x $(FLINK_PY) || $(PYTHON) -m venv $(FLINK_VENV)
+	$(FLINK_PY) -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(FLINK_PY) -m pip install --quiet --disable-pip-version-check -r generators/flink/requirements.txt -c generators/flink/constraints.txt
+	@touch $@
+
+flink-test: bootstrap $(FLINK_VENV)/.installed ## Run generators/flink/cep.sql on Apache Flink and compare with the CEP stage
+	JAVA_HOME="$$(bash generators/flink/java_home.sh)" CEP_FLINK_PYTHON=$(FLINK_PY) $(PY) -m pytest tests/flink -q
 
 demo: bootstrap ## The whole pipeline on the local stack (KEEP=1 leaves the stack running)
 	$(PY) -m local demo $(if $(KEEP),--keep)

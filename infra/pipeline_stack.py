@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Tags, Validations
+from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from infra.alarms import PipelineAlarms
+from infra.cep_stage import CepStage
 from infra.dag_deployment import DagDeployment
 from infra.data_lake import DataLake
 from infra.failure_queue import FailureQueue
@@ -30,7 +32,7 @@ _REMOVAL = {"retain": RemovalPolicy.RETAIN, "destroy": RemovalPolicy.DESTROY}
 
 
 class PipelineStack(Stack):
-    """Kinesis -> ingest Lambdas -> Timestream -> (MWAA DAGs) -> S3 data lake + Glue, with alarms."""
+    """Kinesis -> ingest Lambdas (+ CEP stage) -> Timestream -> (MWAA DAGs) -> S3 data lake + Glue, alarms."""
 
     def __init__(
         self,
@@ -75,6 +77,17 @@ class PipelineStack(Stack):
             )
             for role, stream in streams.by_role().items()
         }
+        # The CEP stage's failed batches go where the ingest mappings' go (one keep-and-replay path).
+        CepStage(
+            self,
+            "CepStage",
+            settings=settings,
+            raw_stream=streams.raw,
+            cep_stream=streams.cep,
+            on_failure=sources.SqsDlq(failures.queue),
+            layers=[layer],
+            removal_policy=removal,
+        )
         catalog = GlueCatalog(self, "Catalog", settings=settings, exports=exports, bucket=lake.bucket)
         access = MwaaAccess(
             self,

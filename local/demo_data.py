@@ -1,4 +1,8 @@
-"""What the demo and the end-to-end test send: hours of each workload plus deliberately bad records."""
+"""What the demo and the end-to-end test send: hours of each workload plus deliberately bad records.
+
+The demo sends no `cep` generator records: its CEP rows come from the CEP stage, which matches the
+sensor readings it sends to the raw stream (the `cep` generator remains a load for the CEP stream).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from generators.cep import CepOptions
 from generators.devops import DevopsOptions
 from generators.kinesis_sink import KinesisSink
 from generators.records import GeneratedRecord, epoch_ms
@@ -21,7 +24,6 @@ DEMO_SEED = 20_260_101
 DEMO_OPTIONS: dict[str, Any] = {
     "devops": DevopsOptions(max_hosts=3, format="single", tick_seconds=60, events=False),
     "sensors": SensorOptions(sensors=10, tick_seconds=10),
-    "cep": CepOptions(sensors=10, tick_seconds=10),
 }
 BAD_WORKLOAD = "deliberately bad"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from local import airflow_env, lake
+from local.cep import ROLE as CEP_STAGE
 from local.demo_data import Window, demo_batches, send
 from local.esm import MappingStats
 from local.ingest import build_mappings
@@ -63,7 +64,8 @@ def ingest(
 ) -> dict[str, MappingStats]:
     stats = {}
     for role, mapping in build_mappings(settings, state, checkpoints).items():
-        progress(f"local event source mapping -> ingest Lambda -> Timestream table {role} ...")
+        target = "CEP stage -> CEP stream" if role == CEP_STAGE else f"ingest Lambda -> table {role}"
+        progress(f"local event source mapping -> {target} ...")
         stats[role] = mapping.run_until_idle()
         progress(
             f"  {stats[role].records_succeeded} records delivered in {stats[role].invocations} invocations"

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from local import lake
+from local.cep import ROLE as CEP_STAGE
 from local.demo_stages import BackfillResult, ExportedHour, Generated
 from local.esm import MappingStats
 from local.query import query_rows
@@ -43,17 +44,19 @@ def summary(
         ][0]
         for role, table in (("raw", state.raw_table), ("cep", state.cep_table))
     }
+    counts[CEP_STAGE] = "-> CEP stream"
     by_reason = lake.reasons(quarantine)
     parts.append(
         render(
             ("mapping", "delivered", "invocations", "on-failure queue", "Timestream rows"),
             [
-                (role, s.records_succeeded, s.invocations, s.records_discarded, int(counts[role]))
+                (role, s.records_succeeded, s.invocations, s.records_discarded, counts[role])
                 for role, s in ingested.items()
             ],
-            "2. Ingested (local event source mapping -> ingest Lambda -> local Timestream)",
+            "2. Ingested (local event source mappings -> ingest Lambda / CEP stage -> local Timestream)",
         )
     )
+    parts.append(_cep_rows(state))
     examples = {q.reason: q.detail for q in quarantine}
     parts.append(
         render(
@@ -96,6 +99,17 @@ def summary(
     )
     parts.append(_preview(s3, settings, state, backfill.hour))
     return "\n\n".join(parts)
+
+
+def _cep_rows(state: LocalStackState) -> str:
+    """The first CEP matches the CEP stage found in the sensor readings, as the CEP table holds them."""
+    sql = (
+        "SELECT sensor_id, time, non_errors, history, min_temperature, avg_temperature, max_temperature, "
+        f'elapsed FROM "{state.database}"."{state.cep_table}" ORDER BY time, sensor_id LIMIT 5'
+    )
+    columns, rows = query_rows(state.timestream_endpoint, sql)
+    title = "2b. CEP rows the CEP stage derived from the sensor readings (first 5, from the CEP table)"
+    return render(columns, rows, title)
 
 
 def _preview(s3: Any, settings: Settings, state: LocalStackState, hour: datetime) -> str:

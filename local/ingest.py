@@ -1,4 +1,8 @@
-"""The ingest Lambda behind two local event source mappings (raw stream -> raw table, cep -> cep)."""
+"""The local event source mappings: the ingest Lambda on both streams, the CEP stage on the raw stream.
+
+raw stream -> raw table, raw stream -> CEP stage -> CEP stream, CEP stream -> CEP table; in that
+order, so one pass of `run_until_idle` over the mappings carries readings all the way to CEP rows.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from local.cep import ROLE as CEP_STAGE
+from local.cep import cep_mapping
 from local.esm import LocalEventSourceMapping, MappingConfig
 from local.resources import client
 from local.stack import checkpoint_dir
@@ -40,12 +46,12 @@ def ingest_handler(settings: Settings, state: LocalStackState, role: str) -> Any
 def build_mappings(
     settings: Settings, state: LocalStackState, checkpoints: Path
 ) -> dict[str, LocalEventSourceMapping]:
-    """One mapping per stream, configured from the same settings as the deployed mappings."""
+    """The deployed stack's mappings, configured from the same settings: raw, cep-stage, cep."""
     kinesis, sqs = client("kinesis", state.moto_endpoint), client("sqs", state.moto_endpoint)
-    mappings = {}
+    ingest = {}
     for role in ROLES:
         stream = state.raw_stream if role == "raw" else state.cep_stream
-        mappings[role] = LocalEventSourceMapping(
+        ingest[role] = LocalEventSourceMapping(
             kinesis=kinesis,
             sqs=sqs,
             stream_name=stream,
@@ -54,11 +60,12 @@ def build_mappings(
             on_failure_queue_url=state.dlq_url,
             checkpoint_path=checkpoints / f"{stream}.json",
         )
-    return mappings
+    stage = cep_mapping(settings, state, checkpoints, kinesis, sqs)
+    return {"raw": ingest["raw"], CEP_STAGE: stage, "cep": ingest["cep"]}
 
 
 def run_mappings(settings: Settings, *, follow: bool, state_path: Path = DEFAULT_STATE_PATH) -> int:
-    """`python -m local esm`: drain both streams (or keep polling with --follow) on the running stack."""
+    """`python -m local esm`: run every mapping until idle (or keep polling with --follow)."""
     from local.stack import running_state
 
     state = running_state(state_path)
@@ -78,7 +85,7 @@ def run_mappings(settings: Settings, *, follow: bool, state_path: Path = DEFAULT
     ]
     for worker in workers:
         worker.start()
-    print("polling both streams; Ctrl-C to stop (checkpoints are kept, a restart resumes)")
+    print("polling both streams for ingest and CEP; Ctrl-C to stop (checkpoints are kept, a restart resumes)")
     try:
         while not stop.wait(0.5):
             pass

@@ -1,5 +1,7 @@
--- The CEP query the `cep` generator runs in Python, for users of Amazon Managed Service for Apache
--- Flink (Studio notebooks: paste each statement into a %flink.ssql paragraph).
+-- The CEP stage as Flink SQL: the same pattern, order and measures as the CEP Lambda
+-- (lambda/cep/timestream_cep), for users who run it on Amazon Managed Service for Apache Flink
+-- (a Studio notebook: one %flink.ssql paragraph per statement) instead of the Lambda the CDK app deploys.
+-- `make flink-test` runs these statements on Apache Flink and compares its matches with the Lambda's.
 --
 -- Pattern, per sensor: an ERROR (A), then 1 to 5 readings that are not ERROR (B), then an ERROR (C),
 -- all within one minute; after a match, matching resumes past its last row.
@@ -7,10 +9,13 @@
 -- the CEP table. min/avg/max run over every row of the match (A, B and C).
 --
 -- Differences from the seed notebook, on purpose:
--- * rows are ordered by EVENT time (event_time with a watermark), not PROCTIME(), so a replay or a
---   backfill finds the same matches as live traffic (and as `python -m generators cep`);
--- * the stream names, region and start position are placeholders to fill in: read the stream names
---   from the stack outputs RawStreamName and CepStreamName.
+-- * rows are ordered by EVENT time (event_time, watermark 5 s behind the latest), not PROCTIME(), so
+--   a replay finds the same matches as live traffic; a reading more than 5 s older than the latest
+--   one of its shard is late and takes no part in matching (Flink drops it, as the Lambda does);
+-- * the Kinesis connector is the current one (flink-connector-aws 5.x, `stream.arn`), and the CEP
+--   stream is partitioned by sensor_id, as the raw stream is;
+-- * the stream ARNs and region are placeholders: arn:aws:kinesis:<region>:<account>:stream/<name>,
+--   with the names from the stack outputs RawStreamName and CepStreamName.
 
 CREATE TABLE sensor_data (
     sensor_id   VARCHAR(16),
@@ -20,12 +25,11 @@ CREATE TABLE sensor_data (
     ts AS TO_TIMESTAMP_LTZ(event_time, 3),
     WATERMARK FOR ts AS ts - INTERVAL '5' SECOND
 )
-PARTITIONED BY (sensor_id)
 WITH (
     'connector' = 'kinesis',
-    'stream' = '<RawStreamName>',
+    'stream.arn' = '<RawStreamArn>',
     'aws.region' = '<region>',
-    'scan.stream.initpos' = 'LATEST',
+    'source.init.position' = 'LATEST',
     'format' = 'json'
 );
 
@@ -39,11 +43,11 @@ CREATE TABLE cep_data (
     max_temperature DOUBLE,
     elapsed         BIGINT
 )
+PARTITIONED BY (sensor_id)
 WITH (
     'connector' = 'kinesis',
-    'stream' = '<CepStreamName>',
+    'stream.arn' = '<CepStreamArn>',
     'aws.region' = '<region>',
-    'sink.producer.aggregation-enabled' = 'false',
     'format' = 'json'
 );
 

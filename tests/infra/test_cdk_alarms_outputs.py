@@ -48,14 +48,15 @@ def test_failure_queue_alarm_fires_on_the_first_message(template: assertions.Tem
 
 
 def test_lambda_errors_alarm_per_function(template: assertions.Template) -> None:
-    """Each ingest function alarms on its first error."""
+    """Each ingest function and the CEP stage alarm on their first error."""
     # GIVEN the default stack
     tpl = template.to_json()
     # WHEN the error alarms are read
     alarms = _alarms_by_metric(tpl)["Errors"]
     # THEN there is one per function, Sum > 0
     functions = {a["Dimensions"][0]["Value"]["Ref"] for a in alarms}
-    assert functions == {logical_id(tpl, "AWS::Lambda::Function", f"{r}Ingest") for r in ("Raw", "Cep")}
+    prefixes = ("RawIngest", "CepIngest", "CepStage")
+    assert functions == {logical_id(tpl, "AWS::Lambda::Function", prefix) for prefix in prefixes}
     assert {(a["Namespace"], a["Statistic"], a["Threshold"]) for a in alarms} == {("AWS/Lambda", "Sum", 0)}
 
 

@@ -24,6 +24,13 @@ DEFAULTS = Settings()
 ROLES = {"Raw": DEFAULTS.raw_table_name, "Cep": DEFAULTS.cep_table_name}
 
 
+def _ingest_mappings(tpl: dict) -> list[dict]:
+    """The ingest functions' mappings (the CEP stage has its own: tests/infra/test_cdk_cep_stage.py)."""
+    ingest = {logical_id(tpl, "AWS::Lambda::Function", f"{role}Ingest") for role in ROLES}
+    mappings = resources(tpl, "AWS::Lambda::EventSourceMapping").values()
+    return [m for m in mappings if m["Properties"]["FunctionName"]["Ref"] in ingest]
+
+
 def _function(tpl: dict, role: str) -> dict:
     return tpl["Resources"][logical_id(tpl, "AWS::Lambda::Function", f"{role}IngestFunction")]["Properties"]
 
@@ -80,7 +87,7 @@ def test_event_source_mappings_fail_safely(template: assertions.Template) -> Non
     # GIVEN the default stack
     tpl = template.to_json()
     queue_id = logical_id(tpl, "AWS::SQS::Queue", "IngestFailuresQueue")
-    mappings = resources(tpl, "AWS::Lambda::EventSourceMapping").values()
+    mappings = _ingest_mappings(tpl)
     # WHEN / THEN both mappings carry every setting
     assert len(mappings) == 2
     for mapping in mappings:
@@ -106,7 +113,7 @@ def test_each_mapping_reads_its_own_stream_into_its_own_function(template: asser
     tpl = template.to_json()
     wiring = {
         (m["Properties"]["EventSourceArn"]["Fn::GetAtt"][0], m["Properties"]["FunctionName"]["Ref"])
-        for m in resources(tpl, "AWS::Lambda::EventSourceMapping").values()
+        for m in _ingest_mappings(tpl)
     }
     # WHEN / THEN each stream pairs with the function of the same role
     expected = {
