@@ -34,10 +34,10 @@ def test_query_prints_a_table_of_every_row(
 
 
 def test_query_errors_end_as_a_message(endpoint: str) -> None:
-    """An unsupported construct ends the CLI with the service's message, not a traceback."""
+    """A refused function ends the CLI with the service's message naming it, not a traceback."""
     # GIVEN / WHEN / THEN
-    with pytest.raises(SystemExit, match="INTERPOLATE_LOCF"):
-        main(["query", "SELECT interpolate_locf(1, 2)", "--endpoint", endpoint])
+    with pytest.raises(SystemExit, match="^error: Function ngrams is not supported"):
+        main(["query", "SELECT ngrams(ARRAY['a'], 2)", "--endpoint", endpoint])
 
 
 def test_query_against_a_closed_port_says_so() -> None:
