@@ -102,6 +102,8 @@ def _name_unnamed_columns(tree: exp.Query) -> None:
 
 
 def _rewrite(node: exp.Expression, cte_names: set[str], resolve: TableResolver) -> exp.Expression:
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "row":  # ROW(...) is syntax, not a function
+        return raw(f"row({', '.join(duck_sql(a) for a in node.expressions)})")
     if isinstance(node, exp.Anonymous):
         translated = functions.lookup(node.name).translate(node.expressions)
         if isinstance(node.parent, _CALL_WRAPPERS) and translated.this.startswith("("):

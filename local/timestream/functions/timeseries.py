@@ -146,7 +146,13 @@ def _correlate(method: str):
 def _arity(args: Sequence[exp.Expression], count: int, name: str) -> Sequence[exp.Expression]:
     if len(args) != count:
         raise ValidationException(f"{name} takes {count} arguments, got {len(args)}.")
-    if name != "CREATE_TIME_SERIES" and kind_of(args[0]) in ("number", "varchar", "date", "timestamp", "array"):
+    if name != "CREATE_TIME_SERIES" and kind_of(args[0]) in (
+        "number",
+        "varchar",
+        "date",
+        "timestamp",
+        "array",
+    ):
         raise ValidationException(
             f"Unexpected parameters for function {name.lower()}: the first argument must be a timeseries "
             "(CREATE_TIME_SERIES(time, value) or an interpolation of one)."
