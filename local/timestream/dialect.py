@@ -22,7 +22,13 @@ class TimestreamSQL(Trino):
     """Trino syntax with every function call left as a named call."""
 
     class Parser(Trino.Parser):
-        FUNCTIONS: dict = {}  # noqa: RUF012 - sqlglot reads this class attribute
+        FUNCTIONS: dict = {}  # noqa: RUF012 - sqlglot reads these class attributes
+        # Only the calls with a syntax of their own (CAST(x AS t), EXTRACT(f FROM x), ...).
+        FUNCTION_PARSERS = {
+            name: parser
+            for name, parser in Trino.Parser.FUNCTION_PARSERS.items()
+            if name in ("CAST", "TRY_CAST", "EXTRACT", "POSITION", "TRIM")
+        }
 
 
 class DuckSQL(DuckDB):

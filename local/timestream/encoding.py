@@ -87,9 +87,9 @@ def encode_rows(names: list[str], table: pa.Table) -> tuple[list[dict], list[dic
 def _python_values(column: pa.ChunkedArray) -> list[Any]:
     """Python values with timestamps (also nested ones) as int64 nanoseconds, which datetime cannot hold."""
     as_ns = _retype(column.type, lambda t: pa.timestamp("ns", tz=t.tz))
-    if as_ns != column.type:
-        column = column.cast(as_ns)
-        column = column.cast(_retype(as_ns, lambda t: pa.int64()))
+    as_int = _retype(as_ns, lambda t: pa.int64())
+    if as_int != column.type:
+        column = (column.cast(as_ns) if as_ns != column.type else column).cast(as_int)
     return column.to_pylist()
 
 

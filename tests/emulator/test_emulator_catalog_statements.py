@@ -64,7 +64,10 @@ def test_show_measures_lists_each_measure_with_its_type_and_dimensions(
     described = scalar_rows(query_all(query_client, f'DESCRIBE "{database}"."{table}"'))
     # THEN the columns, types and dimension rows are the service's
     assert [c["Name"] for c in page["ColumnInfo"]] == ["measure_name", "data_type", "dimensions"]
-    assert page["ColumnInfo"][2]["Type"]["ArrayColumnInfo"]["Type"]["RowColumnInfo"][0]["Name"] == "dimension_name"
+    assert (
+        page["ColumnInfo"][2]["Type"]["ArrayColumnInfo"]["Type"]["RowColumnInfo"][0]["Name"]
+        == "dimension_name"
+    )
     rows = {r["Data"][0]["ScalarValue"]: r["Data"] for r in page["Rows"]}
     assert rows["cpu_user"][1] == {"ScalarValue": "double"}
     assert rows["metrics"][1] == {"ScalarValue": "multi"}

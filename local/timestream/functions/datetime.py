@@ -74,7 +74,8 @@ def _to_iso8601(args: Sequence[exp.Expression]) -> exp.Expression:
     text = duck_sql(args[0])
     if kind_of(args[0]) == "date":
         return raw(f"strftime({text}, '%Y-%m-%d')")
-    return raw(f"strftime(CAST({text} AS TIMESTAMP_NS), '%Y-%m-%dT%H:%M:%S.%nZ')")
+    nanos = f"lpad(CAST(epoch_ns(CAST({text} AS TIMESTAMP_NS)) % 1000000000 AS VARCHAR), 9, '0')"
+    return raw(f"strftime({text}, '%Y-%m-%dT%H:%M:%S.') || {nanos} || 'Z'")
 
 
 def _scaled(factor: str):
