@@ -9,6 +9,7 @@ IF, lambdas, UNNEST, intervals...) is parsed into typed nodes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import sqlglot
 from sqlglot import exp
@@ -22,9 +23,9 @@ class TimestreamSQL(Trino):
     """Trino syntax with every function call left as a named call."""
 
     class Parser(Trino.Parser):
-        FUNCTIONS: dict = {}  # noqa: RUF012 - sqlglot reads these class attributes
+        FUNCTIONS: ClassVar[dict] = {}  # sqlglot reads these class attributes
         # Only the calls with a syntax of their own (CAST(x AS t), EXTRACT(f FROM x), ...).
-        FUNCTION_PARSERS = {
+        FUNCTION_PARSERS: ClassVar[dict] = {
             name: parser
             for name, parser in Trino.Parser.FUNCTION_PARSERS.items()
             if name in ("CAST", "TRY_CAST", "EXTRACT", "POSITION", "TRIM")

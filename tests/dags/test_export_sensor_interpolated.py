@@ -38,9 +38,11 @@ def _expected() -> list[dict[str, Any]]:
 
 
 def test_sensor_interpolated_exports_each_second_of_each_sensor(
-    emulator: Any, moto: str, dag_bag: Any
-) -> None:  # noqa: F811
-    """The hour's file holds one row per sensor and second between its readings; the next hour's reading is out."""
+    emulator: Any,  # noqa: F811 - the fixture imported above
+    moto: str,
+    dag_bag: Any,
+) -> None:
+    """One row per sensor and second between its readings; the reading of the next hour is left out."""
     # GIVEN readings inside the hour and one exactly at its end (the next hour's)
     lake = support.create_bucket(moto)
     records = [

@@ -68,7 +68,7 @@ EXAMPLES: dict[str, list[tuple[str, Any, str | None]]] = {
         ("concat('a', 'b', 'c')", "abc", "VARCHAR"),
         ("concat('a', NULL)", None, None),
         ("concat(ARRAY[1], ARRAY[2, 3])", ["1", "2", "3"], None),
-    ],  # fmt: skip
+    ],
     "hamming_distance": [("hamming_distance('abcde', 'abdde')", "1", "BIGINT")],
     "length": [("length('hello')", "5", "BIGINT")],
     "levenshtein_distance": [("levenshtein_distance('kitten', 'sitting')", "3", "BIGINT")],
@@ -97,12 +97,12 @@ EXAMPLES: dict[str, list[tuple[str, Any, str | None]]] = {
         ("regexp_extract('1a 2b 14m', '\\d+')", "1", "VARCHAR"),
         ("regexp_extract('1a 2b 14m', '(\\d+)([a-z]+)', 2)", "a", "VARCHAR"),
         ("regexp_extract('abc', '\\d+')", None, None),
-    ],  # fmt: skip
+    ],
     "regexp_like": [("regexp_like('1a 2b 14m', '\\d+b')", "true", "BOOLEAN")],
     "regexp_replace": [
         ("regexp_replace('1a 2b 14m', '\\d+[ab] ')", "14m", "VARCHAR"),
         ("regexp_replace('1a 2b 14m', '(\\d+)([ab]) ', '3c$2 ')", "3ca 3cb 14m", "VARCHAR"),
-    ],  # fmt: skip
+    ],
     "regexp_split": [("regexp_split('1a 2b 14m', '\\s*[a-z]+\\s*')", ["1", "2", "14", ""], None)],
     # Bitwise
     "bit_count": [("bit_count(9, 64)", "2", "BIGINT")],
@@ -131,12 +131,12 @@ EXAMPLES: dict[str, list[tuple[str, Any, str | None]]] = {
             "2022-06-17 03:04:05.000000000",
             "TIMESTAMP",
         )
-    ],  # fmt: skip
+    ],
     "from_iso8601_date": [("from_iso8601_date('2022-06-17')", "2022-06-17", "DATE")],
     "to_iso8601": [
         ("to_iso8601(TIMESTAMP '2022-06-17 03:04:05')", "2022-06-17T03:04:05.000000000Z", "VARCHAR"),
         ("to_iso8601(date '2022-06-17')", "2022-06-17", "VARCHAR"),
-    ],  # fmt: skip
+    ],
     "from_milliseconds": [("from_milliseconds(1)", "1970-01-01 00:00:00.001000000", "TIMESTAMP")],
     "from_nanoseconds": [("from_nanoseconds(300000001)", "1970-01-01 00:00:00.300000001", "TIMESTAMP")],
     "from_unixtime": [("from_unixtime(1)", "1970-01-01 00:00:01.000000000", "TIMESTAMP")],
@@ -144,19 +144,19 @@ EXAMPLES: dict[str, list[tuple[str, Any, str | None]]] = {
     "to_milliseconds": [
         ("to_milliseconds(interval '2' day)", "172800000", "BIGINT"),
         ("to_milliseconds(TIMESTAMP '1970-01-01 00:00:01')", "1000", "BIGINT"),
-    ],  # fmt: skip
+    ],
     "to_nanoseconds": [
         ("to_nanoseconds(interval '1' second)", "1000000000", "BIGINT"),
         ("to_nanoseconds(TIMESTAMP '1970-01-01 00:00:01')", "1000000000", "BIGINT"),
-    ],  # fmt: skip
+    ],
     "date_trunc": [
         (f"date_trunc('hour', {T})", "2022-07-07 17:00:00.000000000", "TIMESTAMP"),
         ("date_trunc('month', date '2022-07-07')", "2022-07-01", "DATE"),
-    ],  # fmt: skip
+    ],
     "date_add": [
         (f"date_add('day', 2, {T})", "2022-07-09 17:44:43.123000000", "TIMESTAMP"),
         ("date_add('month', 1, date '2022-01-31')", "2022-02-28", "DATE"),
-    ],  # fmt: skip
+    ],
     "date_diff": [
         ("date_diff('day', TIMESTAMP '2022-07-07 23:00:00', TIMESTAMP '2022-07-09 01:00:00')", "1", "BIGINT")
     ],
@@ -194,17 +194,17 @@ EXAMPLES: dict[str, list[tuple[str, Any, str | None]]] = {
     "array_distinct": [
         ("array_distinct(ARRAY[1,2,2,3])", ["1", "2", "3"], None),
         ("array_distinct(ARRAY[3,1,3,2])", ["3", "1", "2"], None),
-    ],  # fmt: skip
+    ],
     "array_intersect": [("array_intersect(ARRAY[1,2,3], ARRAY[3,4,5])", ["3"], None)],
     "array_union": [("array_union(ARRAY[1,2,3], ARRAY[3,4,5])", ["1", "2", "3", "4", "5"], None)],
     "array_except": [
         ("array_except(ARRAY[1,2,3], ARRAY[3,4,5])", ["1", "2"], None),
         ("array_except(ARRAY[3,1,3,2], ARRAY[2])", ["3", "1"], None),
-    ],  # fmt: skip
+    ],
     "array_join": [
         ("array_join(ARRAY[1,2,3], ';', '')", "1;2;3", "VARCHAR"),
         ("array_join(ARRAY['a', NULL], ',', 'N')", "a,N", "VARCHAR"),
-    ],  # fmt: skip
+    ],
     "array_max": [("array_max(ARRAY[1,2,3])", "3", "INTEGER")],
     "array_min": [("array_min(ARRAY[1,2,3])", "1", "INTEGER")],
     "array_position": [
@@ -229,7 +229,7 @@ EXAMPLES: dict[str, list[tuple[str, Any, str | None]]] = {
         ("sequence(1, 5)", ["1", "2", "3", "4", "5"], None),
         ("sequence(5, 1, -2)", ["5", "3", "1"], None),
         ("sequence(date '2022-01-01', date '2022-01-03')", ["2022-01-01", "2022-01-02", "2022-01-03"], None),
-    ],  # fmt: skip
+    ],
     "shuffle": [("array_sort(shuffle(ARRAY[3,1,2]))", ["1", "2", "3"], None)],
     "slice": [("slice(ARRAY[1,2,3,4], 2, 2)", ["2", "3"], None)],
     "transform": [("transform(ARRAY[5,6], x -> x + 1)", ["6", "7"], None)],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from emulator_support import double_record, now_ms, query_all, scalar_rows
 
 

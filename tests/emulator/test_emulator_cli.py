@@ -41,7 +41,7 @@ def test_query_prints_a_table_of_every_row(
 def test_query_errors_end_as_a_message(endpoint: str) -> None:
     """A refused function ends the CLI with the service's message naming it, not a traceback."""
     # GIVEN / WHEN / THEN
-    with pytest.raises(SystemExit, match="^error: Function ngrams is not supported"):
+    with pytest.raises(SystemExit, match=r"^error: Function ngrams is not supported"):
         main(["query", "SELECT ngrams(ARRAY['a'], 2)", "--endpoint", endpoint])
 
 
@@ -71,7 +71,7 @@ def test_usage_mistakes_end_in_one_line(argv: list[str], message: str) -> None:
 
 def test_invalid_sql_ends_as_the_services_message(endpoint: str) -> None:
     """Invalid SQL: the service's one-line message."""
-    with pytest.raises(SystemExit, match="^error: line 1:"):
+    with pytest.raises(SystemExit, match=r"^error: line 1:"):
         main(["query", "SELECT FROM WHERE", "--endpoint", endpoint])
 
 

@@ -6,8 +6,18 @@ from typing import Any
 
 import pytest
 
-DUCKDB_WORDS = ("Binder Error", "Catalog Error", "Conversion Error", "Invalid Input Error", "Parser Error",
-                "error_on_division_by_zero", "STRING_LITERAL", "INTEGER_LITERAL", "DuckDB", "TRY(")  # fmt: skip
+DUCKDB_WORDS = (
+    "Binder Error",
+    "Catalog Error",
+    "Conversion Error",
+    "Invalid Input Error",
+    "Parser Error",
+    "error_on_division_by_zero",
+    "STRING_LITERAL",
+    "INTEGER_LITERAL",
+    "DuckDB",
+    "TRY(",
+)
 
 
 def _message(query_client: Any, sql: str) -> str:

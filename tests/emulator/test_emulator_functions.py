@@ -74,6 +74,6 @@ def test_refused_function_is_refused_by_name(query_client: Any, name: str) -> No
 def test_an_unknown_function_gets_timestreams_error(query_client: Any) -> None:
     """A name the reference does not have (e.g. cumulative_sum) is 'not registered', as the service says."""
     with pytest.raises(
-        query_client.exceptions.ValidationException, match="^.*Function cumulative_sum not registered$"
+        query_client.exceptions.ValidationException, match=r"Function cumulative_sum not registered$"
     ):
         query_client.query(QueryString="SELECT cumulative_sum(1)")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from emulator_support import now_ms
 
+VARCHAR = {"ScalarType": "VARCHAR"}
 SENSORS = {"s1": [0, 3, 4, 10], "s2": [2, 7]}  # seconds after the start at which each sensor reported
 STATUSES = ["OK", "WARNING", "ERROR", "OK"]
 
@@ -29,7 +31,8 @@ def readings(write_client: Any, database: str) -> dict[str, Any]:
             time_ms, temperature, status = start + second * 1000, 20.0 + 1.5 * n * n, STATUSES[n]
             points.setdefault(sensor, []).append((time_ms, temperature, status, 10 * n))
             dims = [{"Name": "sensor_id", "Value": sensor}, {"Name": "status", "Value": status}]
-            records.append({"Dimensions": dims, "MeasureName": "temperature", "MeasureValue": repr(temperature),
+            records.append({"Dimensions": dims, "MeasureName": "temperature",
+                            "MeasureValue": repr(temperature),
                             "Time": str(time_ms)})  # fmt: skip
             records.append({"Dimensions": dims, "MeasureName": "count", "MeasureValue": str(10 * n),
                             "MeasureValueType": "BIGINT", "Time": str(time_ms)})  # fmt: skip
@@ -74,7 +77,7 @@ def _sequence(readings: dict[str, Any], first: int, last: int) -> str:
 def test_interpolate_linear_at_every_second_equals_python(
     query_client: Any, readings: dict[str, Any]
 ) -> None:
-    """Linear interpolation at 1 s points from before the first to after the last reading: no extrapolation."""
+    """Linear values at 1 s points from before the first to after the last reading: no extrapolation."""
     # GIVEN two sensors' temperatures at irregular times
     sequence = _sequence(readings, -2, 12)
     # WHEN each sensor's series is interpolated at every second
@@ -100,7 +103,7 @@ def test_interpolate_linear_at_every_second_equals_python(
 
 
 def test_interpolate_locf_carries_a_varchar_forward(query_client: Any, readings: dict[str, Any]) -> None:
-    """LOCF over the status dimension: each second gets the last status at or before it (none before the first)."""
+    """LOCF over the status dimension: each second gets the last status at or before it (none before)."""
     sequence = _sequence(readings, -1, 12)
     sql = _series_query(readings, f"INTERPOLATE_LOCF(CREATE_TIME_SERIES(time, status), {sequence})")
     page = query_client.query(QueryString=sql)
@@ -155,8 +158,10 @@ def test_interpolate_spline_cubic_equals_the_natural_spline(
     def spline(at: float) -> float:
         i = min(max(int(np.searchsorted(x, at, side="right")) - 1, 0), n - 2)
         a, b = at - x[i], x[i + 1] - at
-        return float(m[i] * b**3 / (6 * h[i]) + m[i + 1] * a**3 / (6 * h[i])
-                     + (y[i] / h[i] - m[i] * h[i] / 6) * b + (y[i + 1] / h[i] - m[i + 1] * h[i] / 6) * a)  # fmt: skip
+        cubic = m[i] * b**3 / (6 * h[i]) + m[i + 1] * a**3 / (6 * h[i])
+        return float(
+            cubic + (y[i] / h[i] - m[i] * h[i] / 6) * b + (y[i + 1] / h[i] - m[i + 1] * h[i] / 6) * a
+        )
 
     got = [float(p["Value"]["ScalarValue"]) for p in row["Data"][1]["TimeSeriesValue"]]
     assert got == pytest.approx([spline(s) for s in range(0, 11)])
@@ -171,7 +176,8 @@ def test_a_single_point_series_and_a_scalar_timestamp(query_client: Any, reading
         f"INTERPOLATE_LINEAR(CREATE_TIME_SERIES(time, measure_value::double), "
         f"SEQUENCE({at_reading}, {at_reading}, 1s)) AS single, "
         f"INTERPOLATE_LOCF(CREATE_TIME_SERIES(time, measure_value::double), {between}) AS carried "
-        f"FROM {readings['table']} WHERE measure_name = 'temperature' AND sensor_id = 's2' AND time > from_milliseconds({start + 5000})"
+        f"FROM {readings['table']} WHERE measure_name = 'temperature' AND sensor_id = 's2' "
+        f"AND time > from_milliseconds({start + 5000})"
     )
     page = query_client.query(QueryString=sql)
     exact, single, carried = page["Rows"][0]["Data"]
@@ -186,7 +192,8 @@ def test_an_empty_series_is_an_empty_time_series_value(query_client: Any, readin
     """filter() that keeps nothing, and interpolation before the first reading, give TimeSeriesValue []."""
     sequence = _sequence(readings, -10, -5)
     sql = (
-        "SELECT sensor_id, filter(CREATE_TIME_SERIES(time, measure_value::double), x -> x.value > 1000) AS kept, "
+        "SELECT sensor_id, "
+        "filter(CREATE_TIME_SERIES(time, measure_value::double), x -> x.value > 1000) AS kept, "
         f"INTERPOLATE_LINEAR(CREATE_TIME_SERIES(time, measure_value::double), {sequence}) AS early "
         f"FROM {readings['table']} WHERE measure_name = 'temperature' GROUP BY sensor_id"
     )
@@ -211,7 +218,8 @@ def test_filter_reduce_and_transform_with_lambdas(query_client: Any, readings: d
     sql = _series_query(
         readings,
         "filter(CREATE_TIME_SERIES(time, measure_value::double), x -> x.value > 25.0) AS hot, "
-        "reduce(CREATE_TIME_SERIES(time, measure_value::double), 0.0, (s, x) -> s + x.value * x.value, s -> s) AS squares, "
+        "reduce(CREATE_TIME_SERIES(time, measure_value::double), 0.0, "
+        "(s, x) -> s + x.value * x.value, s -> s) AS squares, "
         "transform(CREATE_TIME_SERIES(time, measure_value::double), x -> x.value * 2)",
     )
     page = query_client.query(QueryString=sql)
@@ -233,11 +241,12 @@ def test_derivative_integral_and_correlation(query_client: Any, readings: dict[s
         "derivative_linear(CREATE_TIME_SERIES(time, measure_value::double), 1m) AS rate, "
         "non_negative_derivative_linear(CREATE_TIME_SERIES(time, measure_value::double), 1m) AS up, "
         "integral_trapezoidal(CREATE_TIME_SERIES(time, measure_value::double)) AS area, "
-        "correlate_pearson(CREATE_TIME_SERIES(time, measure_value::double), CREATE_TIME_SERIES(time, measure_value::double * -2))",
+        "correlate_pearson(CREATE_TIME_SERIES(time, measure_value::double), "
+        "CREATE_TIME_SERIES(time, measure_value::double * -2))",
     )
     for row in query_client.query(QueryString=sql)["Rows"]:
         points = [(t, v) for t, v, _, _ in readings["points"][row["Data"][0]["ScalarValue"]]]
-        pairs = list(zip(points, points[1:], strict=False))
+        pairs = list(itertools.pairwise(points))
         rates = [(_ts(t1), (v1 - v0) / (t1 - t0) * 60_000) for (t0, v0), (t1, v1) in pairs]
         got = [(p["Time"], float(p["Value"]["ScalarValue"])) for p in row["Data"][1]["TimeSeriesValue"]]
         assert [g[0] for g in got] == [r[0] for r in rates]
@@ -251,8 +260,10 @@ def test_derivative_integral_and_correlation(query_client: Any, readings: dict[s
 def test_unnest_a_time_series_with_ordinality(query_client: Any, readings: dict[str, Any]) -> None:
     """CROSS JOIN UNNEST(series) WITH ORDINALITY AS t(time, value, n) gives one typed row per point."""
     sql = (
-        f"WITH series AS ({_series_query(readings, 'CREATE_TIME_SERIES(time, measure_value::bigint)', 'count')}) "
-        "SELECT sensor_id, t.time, t.value, t.n FROM series CROSS JOIN UNNEST(result) WITH ORDINALITY AS t(time, value, n) "
+        "WITH series AS ("
+        f"{_series_query(readings, 'CREATE_TIME_SERIES(time, measure_value::bigint)', 'count')}) "
+        "SELECT sensor_id, t.time, t.value, t.n FROM series "
+        "CROSS JOIN UNNEST(result) WITH ORDINALITY AS t(time, value, n) "
         "ORDER BY sensor_id, t.n"
     )
     page = query_client.query(QueryString=sql)
@@ -272,13 +283,16 @@ def test_unnest_a_time_series_with_ordinality(query_client: Any, readings: dict[
 
 def test_arrays_and_rows_come_back_in_the_service_shapes(query_client: Any) -> None:
     """ARRAY -> ArrayColumnInfo (element type, no name) / ArrayValue; ROW -> RowColumnInfo / RowValue."""
-    sql = "SELECT ARRAY[1.5, 2.5] AS a, CAST(ROW(1, 'x') AS ROW(id BIGINT, tag VARCHAR)) AS r, ARRAY[ARRAY['p']] AS nested"
+    sql = (
+        "SELECT ARRAY[1.5, 2.5] AS a, CAST(ROW(1, 'x') AS ROW(id BIGINT, tag VARCHAR)) AS r, "
+        "ARRAY[ARRAY['p']] AS nested"
+    )
     page = query_client.query(QueryString=sql)
     assert page["ColumnInfo"] == [
         {"Name": "a", "Type": {"ArrayColumnInfo": {"Type": {"ScalarType": "DOUBLE"}}}},
         {"Name": "r", "Type": {"RowColumnInfo": [{"Name": "id", "Type": {"ScalarType": "BIGINT"}},
                                                  {"Name": "tag", "Type": {"ScalarType": "VARCHAR"}}]}},
-        {"Name": "nested", "Type": {"ArrayColumnInfo": {"Type": {"ArrayColumnInfo": {"Type": {"ScalarType": "VARCHAR"}}}}}},
+        {"Name": "nested", "Type": {"ArrayColumnInfo": {"Type": {"ArrayColumnInfo": {"Type": VARCHAR}}}}},
     ]  # fmt: skip
     assert page["Rows"][0]["Data"] == [
         {"ArrayValue": [{"ScalarValue": "1.5"}, {"ScalarValue": "2.5"}]},

@@ -1,4 +1,4 @@
-"""Date format patterns: MySQL (date_format/date_parse) and Joda (format_datetime/parse_datetime) to strftime."""
+"""Date patterns to strftime: MySQL's (date_format/date_parse), Joda's (format_datetime/parse_datetime)."""
 
 from __future__ import annotations
 

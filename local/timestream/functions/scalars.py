@@ -32,7 +32,8 @@ def _regexp_extract(text: str, pattern: str, group: str = "0") -> str:
 
 def _split_part(text: str, delimiter: str, index: str) -> str:
     # Trino returns NULL past the last field (DuckDB returns '').
-    return f"CASE WHEN len(string_split({text}, {delimiter})) >= {index} THEN split_part({text}, {delimiter}, {index}) END"
+    fields = f"len(string_split({text}, {delimiter}))"
+    return f"CASE WHEN {fields} >= {index} THEN split_part({text}, {delimiter}, {index}) END"
 
 
 def _null_if_any(function: str):

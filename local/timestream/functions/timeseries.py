@@ -127,7 +127,8 @@ def integral_trapezoidal(args: Sequence[exp.Expression]) -> exp.Expression:
     step = f"({_NS}(__b.s[__k].time) - {_NS}(__b.s[__k - 1].time))"
     area = f"(CAST(__b.s[__k].value AS DOUBLE) + __b.s[__k - 1].value) / 2 * {step}"
     total = f"coalesce(list_sum([{area} for __k in range(2, len(__b.s) + 1)]), 0.0)"
-    body = f"CASE WHEN __b.s IS NULL THEN NULL ELSE {total} / {_interval_ns(args[1] if len(args) > 1 else None)} END"
+    per = _interval_ns(args[1] if len(args) > 1 else None)
+    body = f"CASE WHEN __b.s IS NULL THEN NULL ELSE {total} / {per} END"
     return raw(bind({"s": duck_sql(args[0])}, body))
 
 
