@@ -57,6 +57,8 @@ def _row_numbered_base(node: exp.Unnest) -> str:
     joins = select.args.get("joins") or []
     if first is None or not isinstance(first.this, exp.Table) or any(e.is_star for e in select.expressions):
         return ""
+    if first.this.args.get("db"):  # a stored table: its rows are scalars, and a copy would defeat its filters
+        return ""
     if not all(isinstance(j.this, exp.Unnest | exp.Var) for j in joins):
         return ""
     name = first.this.alias_or_name

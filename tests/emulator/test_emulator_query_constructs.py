@@ -258,3 +258,17 @@ def test_from_unixtime_compares_with_time(query_client: Any, dataset: tuple[str,
     [[count]] = scalar_rows(query_all(query_client, sql))
     # THEN the count is pandas'
     assert int(count) == (frame.time >= cut).sum()
+
+
+def test_unnest_beside_a_stored_table_repeats_each_row(
+    query_client: Any, dataset: tuple[str, pd.DataFrame]
+) -> None:
+    """`FROM table CROSS JOIN UNNEST(ARRAY[...])` pairs every stored row with every element."""
+    table, frame = dataset
+    sql = (
+        f"SELECT t.tag, count(*) FROM {table} CROSS JOIN UNNEST(ARRAY['a', 'b']) AS t(tag) "
+        "WHERE measure_name = 'cpu_user' GROUP BY t.tag ORDER BY t.tag"
+    )
+    rows = scalar_rows(query_all(query_client, sql))
+    cpu = str((frame.measure_name == "cpu_user").sum())
+    assert rows == [["a", cpu], ["b", cpu]]
