@@ -175,16 +175,19 @@ def test_a_single_point_series_and_a_scalar_timestamp(query_client: Any, reading
         f"SELECT INTERPOLATE_LINEAR(CREATE_TIME_SERIES(time, measure_value::double), {at_reading}) AS exact, "
         f"INTERPOLATE_LINEAR(CREATE_TIME_SERIES(time, measure_value::double), "
         f"SEQUENCE({at_reading}, {at_reading}, 1s)) AS single, "
-        f"INTERPOLATE_LOCF(CREATE_TIME_SERIES(time, measure_value::double), {between}) AS carried "
+        f"INTERPOLATE_LOCF(CREATE_TIME_SERIES(time, measure_value::double), {between}) AS carried, "
+        "INTERPOLATE_LINEAR(CREATE_TIME_SERIES(time, measure_value::double), "
+        f"ARRAY[{between}, {at_reading}]) AS listed "
         f"FROM {readings['table']} WHERE measure_name = 'temperature' AND sensor_id = 's2' "
         f"AND time > from_milliseconds({start + 5000})"
     )
     page = query_client.query(QueryString=sql)
-    exact, single, carried = page["Rows"][0]["Data"]
+    exact, single, carried, listed = page["Rows"][0]["Data"]
     value = readings["points"]["s2"][1][1]
     assert exact == {"ScalarValue": repr(value)}
     assert single["TimeSeriesValue"] == [{"Time": _ts(start + 7000), "Value": {"ScalarValue": repr(value)}}]
     assert carried == {"NullValue": True}  # the only reading is after the requested time
+    assert listed["TimeSeriesValue"] == single["TimeSeriesValue"]  # an ARRAY[...] of times, without SEQUENCE
     assert page["ColumnInfo"][0]["Type"] == {"ScalarType": "DOUBLE"}
 
 

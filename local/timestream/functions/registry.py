@@ -42,7 +42,7 @@ class Function:
         if template is None:
             counts = " or ".join(str(n) for n in sorted(self.templates))
             raise ValidationException(
-                f"Function {self.name} takes {counts} arguments, got {len(args)}: check the call."
+                f"Unexpected parameters ({len(args)} arguments) for function {self.name}: it takes {counts}"
             )
         texts = [duck_sql(a) for a in args]
         return raw(template.format(*texts, args=", ".join(texts)), self.kind)
