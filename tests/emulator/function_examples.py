@@ -274,7 +274,9 @@ EXAMPLES: dict[str, list[tuple[str, Any, str | None]]] = {
     "regr_intercept": [(agg("regr_intercept(y, x)", XY), "0.0", "DOUBLE")],
     "regr_slope": [(agg("regr_slope(y, x)", XY), "2.0", "DOUBLE")],
     "kurtosis": [(agg("kurtosis(c)"), "-1.2", "DOUBLE")],
-    "skewness": [(agg("skewness(c)"), "0.0", "DOUBLE")],
+    "skewness": [
+        (agg("skewness(c)", "FROM (VALUES 1.0, 2.0, 10.0) AS t(c)"), "0.6745554845457661", "DOUBLE")
+    ],
     "stddev": [(agg("stddev(c)"), "1.2909944487358056", "DOUBLE")],
     "stddev_samp": [(agg("stddev_samp(c)"), "1.2909944487358056", "DOUBLE")],
     "stddev_pop": [(agg("stddev_pop(c)"), "1.118033988749895", "DOUBLE")],
