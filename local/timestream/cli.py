@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -12,15 +13,34 @@ from pipeline_config import names
 DEFAULT_ENDPOINT = f"http://{names.LOCAL_TIMESTREAM_HOST}:{names.LOCAL_TIMESTREAM_PORT}"
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A usage mistake ends in one line naming it (and a non-zero exit), not a usage block."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise SystemExit(f"error: {message} (see {self.prog} --help)")
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"invalid port {text!r}: use a number from 0 to 65535")
+    return int(text)
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"invalid count {text!r}: use a whole number of 1 or more")
+    return int(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m local.timestream", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _OneLineParser(prog="python -m local.timestream", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
     serve = commands.add_parser("serve", help="run the emulator in the foreground (Ctrl-C stops it)")
     serve.add_argument(
         "--host", default=names.LOCAL_TIMESTREAM_HOST, help="address to bind (default: %(default)s)"
     )
     serve.add_argument(
-        "--port", type=int, default=names.LOCAL_TIMESTREAM_PORT, help="port (default: %(default)s)"
+        "--port", type=_port, default=names.LOCAL_TIMESTREAM_PORT, help="port (default: %(default)s)"
     )
     serve.add_argument("--db", help="DuckDB file that keeps the data across restarts (default: in memory)")
     serve.add_argument("--s3-endpoint", help="S3 endpoint for UNLOAD, e.g. the local moto server's URL")
@@ -39,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument(
         "--region", default=names.LOCAL_REGION, help="region for the client (default: %(default)s)"
     )
+    query.add_argument("--max-rows", type=_positive, help="print at most this many rows (default: all)")
     return parser
 
 
@@ -80,14 +101,21 @@ def _query(args: argparse.Namespace) -> int:
     from local.query import query_rows
     from local.table import render
 
+    if not args.sql.strip():
+        raise SystemExit('error: the SQL statement is empty: pass one, e.g. "SELECT 1"')
     endpoint = args.endpoint or _local_stack_endpoint() or DEFAULT_ENDPOINT
     try:
-        columns, rows = query_rows(endpoint, args.sql, region=args.region)
+        columns, rows = query_rows(endpoint, args.sql, max_rows=args.max_rows, region=args.region)
     except ClientError as error:
         raise SystemExit(f"error: {error.response['Error'].get('Message', error)}") from None
     except BotoCoreError as error:
         raise SystemExit(f"error: cannot query {endpoint} ({error}): is the emulator running?") from None
-    print(render(columns, rows))
+    try:
+        print(render(columns, rows), flush=True)
+    except BrokenPipeError:
+        # `... | head`: stop quietly; point stdout at /dev/null so the interpreter's final flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit("error: the output was closed before every row was printed") from None
     print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", file=sys.stderr)
     return 0
 

@@ -1,15 +1,11 @@
-"""Timestream SQL -> DuckDB SQL: pre-process Timestream syntax, parse as Trino with sqlglot, rewrite.
+"""Timestream SQL -> DuckDB SQL: pre-process Timestream tokens, parse as Trino, map every construct.
 
-Mappings (each is exact, or the construct is refused with a ValidationException naming it):
 - `measure_value::double` etc. -> the storage column of that name; `15s`/`1h`/`100ms` -> INTERVAL literals.
-- `bin(t, i)` -> `time_bucket(i, t, TIMESTAMP '1970-01-01')` (bins aligned to the epoch, like Timestream).
-- `now()`/`current_timestamp` -> the query's start time (one value per query); `ago(i)` -> start - i.
-- `approx_percentile(x, p)` -> `quantile_disc(x, p)`: the nearest-rank percentile, i.e. the
-  ceil(p * n)-th smallest value of the group (the minimum for p = 0). Timestream's estimate is
-  approximate; on small groups it returns one of the group's values, as this does.
-- `from_iso8601_timestamp(s)` -> the instant in UTC; `from_milliseconds`/`to_milliseconds` and the
-  nanosecond variants -> DuckDB's epoch functions. Integer division stays integer (DuckDB setting).
-- `"db"."table"` -> the table's DuckDB view (the alias defaults to the table name).
+- Every function call goes through the registry in `functions/` (a mapping, a documented difference,
+  or a ValidationException naming the function); an unknown name gets Timestream's error.
+- `now()`/`current_timestamp`/`ago()` use the query's start time (one value per query).
+- `UNNEST(x) AS t(a, b)` -> a lateral subquery; rows (and time series points) expand into columns.
+- `date +/- interval` stays a DATE; `"db"."table"` -> the table's DuckDB view.
 """
 
 from __future__ import annotations
@@ -18,30 +14,14 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-import sqlglot
 from sqlglot import exp
 
+from local.timestream import functions
+from local.timestream.dialect import bottom_up, duck_sql, kind_of, parse, raw
 from local.timestream.exceptions import ValidationException
+from local.timestream.functions.datetime import FIELDS, NOW, field
+from local.timestream.unnest import rewrite_unnest
 
-UNSUPPORTED_FUNCTIONS = {
-    "create_time_series": "CREATE_TIME_SERIES (timeseries values)",
-    "interpolate_linear": "INTERPOLATE_LINEAR",
-    "interpolate_locf": "INTERPOLATE_LOCF",
-    "interpolate_fill": "INTERPOLATE_FILL",
-    "interpolate_spline_cubic": "INTERPOLATE_SPLINE_CUBIC",
-    "derivative_rate": "DERIVATIVE_RATE",
-    "integral": "INTEGRAL",
-    "correlate_pearson": "CORRELATE_PEARSON",
-    "correlate_spearman": "CORRELATE_SPEARMAN",
-    "filter": "FILTER (timeseries lambda)",
-    "reduce": "REDUCE (timeseries lambda)",
-    "transform": "TRANSFORM (timeseries lambda)",
-}
-_UNSUPPORTED_NODES = {
-    exp.Unnest: "UNNEST",
-    exp.GenerateSeries: "SEQUENCE",
-    exp.Lambda: "lambda expressions",
-}
 _MEASURE_VALUE = re.compile(
     r"\bmeasure_value\s*::\s*(double|bigint|varchar|boolean|timestamp)\b", re.IGNORECASE
 )
@@ -55,7 +35,8 @@ _DURATION_UNITS = {
     "d": "DAY",
 }
 _SEGMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*.*?\*/", re.DOTALL)
-EPOCH = exp.cast(exp.Literal.string("1970-01-01 00:00:00"), exp.DataType.build("TIMESTAMP"))
+# Calls whose result DuckDB prints without the parentheses a raw expression gets (f(x) OVER ...).
+_CALL_WRAPPERS = (exp.Window, exp.Filter, exp.IgnoreNulls, exp.RespectNulls, exp.WithinGroup)
 
 TableResolver = Callable[[str, str], str]
 
@@ -97,20 +78,15 @@ def _interval_literal(match: re.Match[str]) -> str:
 
 def translate(sql: str, resolve_table: TableResolver, now_ns: int) -> str:
     """DuckDB SQL for one Timestream SELECT; ValidationException when it cannot be mapped exactly."""
-    try:
-        statements = sqlglot.parse(preprocess(sql), read="trino")
-    except sqlglot.errors.ParseError as error:
-        raise ValidationException(f"Query syntax error: {_first_error(error)}") from None
-    statements = [s for s in statements if s is not None]
+    statements = parse(preprocess(sql))
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
-        raise ValidationException("Send exactly one SELECT (or UNLOAD) statement per query.")
+        raise ValidationException("Send exactly one SELECT, UNLOAD, SHOW or DESCRIBE statement per query.")
     tree = statements[0]
-    _refuse_unsupported(tree)
     _name_unnamed_columns(tree)
     cte_names = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
-    now = exp.cast(exp.Literal.string(_timestamp_text(now_ns)), exp.DataType.build("TIMESTAMP"))
-    tree = tree.transform(lambda node: _rewrite(node, now, cte_names, resolve_table))
-    return tree.sql(dialect="duckdb")
+    tree = bottom_up(tree, lambda node: _rewrite(node, cte_names, resolve_table))
+    now = f"CAST('{_timestamp_text(now_ns)}' AS TIMESTAMP)"
+    return duck_sql(tree).replace(NOW, now)
 
 
 def _name_unnamed_columns(tree: exp.Query) -> None:
@@ -126,57 +102,41 @@ def _name_unnamed_columns(tree: exp.Query) -> None:
     )
 
 
-def _refuse_unsupported(tree: exp.Expression) -> None:
-    for node in tree.walk():
-        for node_type, construct in _UNSUPPORTED_NODES.items():
-            if isinstance(node, node_type):
-                raise _unsupported(construct)
-        if isinstance(node, exp.Anonymous) and node.name.lower() in UNSUPPORTED_FUNCTIONS:
-            raise _unsupported(UNSUPPORTED_FUNCTIONS[node.name.lower()])
-        if isinstance(node, exp.ApproxQuantile) and (node.args.get("weight") or node.args.get("accuracy")):
-            raise _unsupported("approx_percentile with a weight or accuracy argument")
-
-
-def _unsupported(construct: str) -> ValidationException:
-    return ValidationException(
-        f"{construct} is not supported by the local Timestream (DuckDB emulator); run this query on the real "
-        "service, or rewrite it with supported SQL (bin, ago, now, aggregates, CASE, CTEs, joins)."
-    )
-
-
-def _rewrite(
-    node: exp.Expression, now: exp.Expression, cte_names: set[str], resolve: TableResolver
-) -> exp.Expression:
+def _rewrite(node: exp.Expression, cte_names: set[str], resolve: TableResolver) -> exp.Expression:
+    if isinstance(node, exp.Anonymous) and node.name.lower() == "row":  # ROW(...) is syntax, not a function
+        return raw(f"row({', '.join(duck_sql(a) for a in node.expressions)})")
+    if isinstance(node, exp.Anonymous):
+        translated = functions.lookup(node.name).translate(node.expressions)
+        if isinstance(node.parent, _CALL_WRAPPERS) and translated.this.startswith("("):
+            translated.set("this", translated.this[1:-1])
+        return translated
     if isinstance(node, exp.Table):
         return _rewrite_table(node, cte_names, resolve)
-    if isinstance(node, exp.CurrentTimestamp):
-        return now.copy()
-    if isinstance(node, exp.ApproxQuantile):
-        return exp.Anonymous(this="quantile_disc", expressions=[node.this, node.args["quantile"]])
-    if isinstance(node, exp.FromISO8601Timestamp):
-        as_utc = exp.cast(node.this, exp.DataType.build("TIMESTAMPTZ"))
-        return exp.cast(as_utc, exp.DataType.build("TIMESTAMP"))
-    if isinstance(node, exp.Anonymous):
-        return _rewrite_function(node, now)
-    return node
+    if isinstance(node, exp.Unnest) and isinstance(node.parent, exp.Join | exp.From):
+        return rewrite_unnest(node)
+    return _rewrite_syntax(node)
 
 
-def _rewrite_function(node: exp.Anonymous, now: exp.Expression) -> exp.Expression:
-    name, args = node.name.lower(), node.expressions
-    if name == "now" and not args:
-        return now.copy()
-    if name == "ago" and len(args) == 1:
-        return exp.Paren(this=exp.Sub(this=now.copy(), expression=args[0]))
-    if name == "bin" and len(args) == 2:
-        return exp.Anonymous(this="time_bucket", expressions=[args[1], args[0], EPOCH.copy()])
-    renamed = {
-        "from_milliseconds": "epoch_ms",
-        "to_milliseconds": "epoch_ms",
-        "from_nanoseconds": "make_timestamp_ns",
-        "to_nanoseconds": "epoch_ns",
-    }
-    if name in renamed and len(args) == 1:
-        return exp.Anonymous(this=renamed[name], expressions=args)
+def _rewrite_syntax(node: exp.Expression) -> exp.Expression:
+    """The constructs sqlglot parses into typed nodes: current time, EXTRACT, POSITION, date arithmetic."""
+    if isinstance(node, exp.CurrentTimestamp | exp.Localtimestamp):
+        return raw(NOW, "timestamp")
+    if isinstance(node, exp.CurrentDate):
+        return raw(f"CAST({NOW} AS DATE)", "date")
+    if isinstance(node, exp.CurrentTime | exp.Localtime):
+        return raw(f"CAST({NOW} AS TIME)", "time")
+    if isinstance(node, exp.Extract):
+        name = node.this.name.lower()
+        if name not in FIELDS:
+            raise ValidationException(
+                f"EXTRACT: field {name.upper()} is not one of {', '.join(FIELDS).upper()}."
+            )
+        return field(name, node.expression)
+    if isinstance(node, exp.StrPosition):
+        return raw(f"CAST(strpos({duck_sql(node.this)}, {duck_sql(node.args['substr'])}) AS BIGINT)")
+    if isinstance(node, exp.Add | exp.Sub) and kind_of(node.this) == "date":
+        if kind_of(node.expression).startswith("interval"):
+            return raw(f"CAST({duck_sql(node)} AS DATE)", "date")
     return node
 
 
@@ -202,10 +162,3 @@ def _rewrite_table(node: exp.Table, cte_names: set[str], resolve: TableResolver)
 def _timestamp_text(time_ns: int) -> str:
     instant = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=time_ns // 1000)
     return instant.strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _first_error(error: sqlglot.errors.ParseError) -> str:
-    details = error.errors[0] if error.errors else {}
-    if details:
-        return f"{details.get('description')} at line {details.get('line')}, column {details.get('col')}"
-    return str(error).splitlines()[0]

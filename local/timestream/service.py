@@ -10,10 +10,12 @@ from typing import Any
 import duckdb
 
 from local.timestream import metadata_queries
+from local.timestream.encoding import encode_rows
+from local.timestream.errors import timestream_message
 from local.timestream.exceptions import ValidationException
 from local.timestream.models import Catalog
 from local.timestream.query import translate
-from local.timestream.results import ResultPages, encode_rows
+from local.timestream.results import ResultPages
 from local.timestream.storage import Storage, view_name
 from local.timestream.unload import Unloader, parse_unload
 from local.timestream.writes import RecordWriter
@@ -63,8 +65,8 @@ class TimestreamService:
             pending = self.pages.start(query_string, *catalog_answer, scanned=0)
             return self.pages.next_page(pending, max_rows)
         unload = parse_unload(query_string)
-        names, duck_types, table = self.execute(unload.select if unload else query_string)
-        column_info, rows = encode_rows(names, duck_types, table)
+        names, _, table = self.execute(unload.select if unload else query_string)
+        column_info, rows = encode_rows(names, table)
         scanned = table.nbytes
         if unload:
             pending = self.pages.start(query_string, _UNLOAD_COLUMNS, [], scanned)
@@ -79,23 +81,17 @@ class TimestreamService:
         try:
             return self.storage.run_query(duck_sql)
         except duckdb.Error as error:
-            raise ValidationException(_duckdb_message(error)) from None
+            raise ValidationException(timestream_message(error, timestream_sql)) from None
 
     def cancel_query(self, query_id: str) -> dict[str, Any]:
         self.pages.cancel(query_id)
         return {"CancellationMessage": f"Query {query_id} is cancelled (or had already finished)."}
 
     def _resolve_table(self, database: str, table: str) -> str:
-        if (database, table) not in self.catalog.tables:
+        if database not in self.catalog.databases:
             raise ValidationException(
-                f"Table {database}.{table} does not exist (check the database and table names)."
+                f"Requested database '{database}' not found for identifier '{database}.{table}'"
             )
+        if (database, table) not in self.catalog.tables:
+            raise ValidationException(f"Table '{database}.{table}' does not exist")
         return view_name(self.catalog.tables[(database, table)].storage_id)
-
-
-def _duckdb_message(error: duckdb.Error) -> str:
-    text = str(error).replace("_ts_view.", "").strip()
-    first = text.splitlines()[0] if text else type(error).__name__
-    if "Function with name" in first and "does not exist" in first:
-        return f"{first} It is not supported by the local Timestream (DuckDB); rewrite the query without it."
-    return f"Query failed in the local Timestream: {first}"

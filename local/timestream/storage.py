@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from local.timestream import timeseries_udf
 from local.timestream.records import Record
 
 COLUMN_SQL_TYPES = {
@@ -60,6 +61,7 @@ class Storage:
         # Timestream (Presto) divides integers as integers and works in UTC.
         self._conn.execute("SET integer_division = true")
         self._conn.execute("SET TimeZone = 'UTC'")
+        timeseries_udf.register(self._conn)
         for schema in ("_ts_meta", "_ts_data", "_ts_view"):
             self._conn.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         self._conn.execute(

@@ -63,12 +63,36 @@ def test_wrangler_write_returns_the_rejected_records(
     assert rejected[0]["ExistingVersion"] == 1
 
 
-def test_wrangler_query_fails_clearly_on_unsupported_sql(
+def test_wrangler_reads_arrays_dates_and_the_catalog_statements(
     wrangler_endpoints: None, database: str, table: str
 ) -> None:
-    """An unsupported construct surfaces as a ValidationException naming it."""
+    """Array, DATE and TIME columns and SHOW/DESCRIBE answers parse into a DataFrame."""
+    # GIVEN one stored record
+    moment = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0, tzinfo=None)
+    frame = pd.DataFrame({"time": [moment], "host": ["a"], "cpu_user": [1.5]})
+    wr.timestream.write(
+        frame, database, table, time_col="time", measure_col="cpu_user", dimensions_cols=["host"]
+    )
+    # WHEN awswrangler runs a query with typed results, and the catalog statements
+    values = wr.timestream.query(
+        "SELECT array_distinct(ARRAY[3, 1, 3]) AS a, date '2024-02-29' + interval '1' day AS d, "
+        "current_timezone() AS zone"
+    )
+    tables = wr.timestream.query(f"SHOW TABLES FROM \"{database}\" LIKE '{table}'")
+    described = wr.timestream.query(f'DESCRIBE "{database}"."{table}"')
+    measures = wr.timestream.query(f'SHOW MEASURES FROM "{database}"."{table}"')
+    # THEN each parses (arrays arrive as awswrangler's text of the ArrayValue)
+    assert values["a"][0] == str([{"ScalarValue": "3"}, {"ScalarValue": "1"}])
+    assert str(values["d"][0]) == "2024-03-01"
+    assert values["zone"][0] == "UTC"
+    assert list(tables["Table"]) == [table]
+    assert list(described["Column"]) == ["host", "measure_name", "time", "measure_value::double"]
+    assert list(measures["measure_name"]) == ["cpu_user"]
+    assert list(measures["data_type"]) == ["double"]
+
+
+def test_wrangler_query_fails_clearly_on_a_refused_function(wrangler_endpoints: None) -> None:
+    """A refused function surfaces as a ValidationException naming it."""
     # GIVEN / WHEN / THEN
-    with pytest.raises(Exception, match="CREATE_TIME_SERIES"):
-        wr.timestream.query(
-            f'SELECT create_time_series(time, measure_value::double) FROM "{database}"."{table}"'
-        )
+    with pytest.raises(Exception, match="Function ngrams is not supported"):
+        wr.timestream.query("SELECT ngrams(ARRAY['a', 'b'], 2) AS grams")

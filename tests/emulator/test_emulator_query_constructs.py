@@ -246,3 +246,29 @@ def test_unnamed_result_columns_are_named_by_position_as_timestream_does(
     first = scalar_rows(pages)[0]
     assert int(first[0]) == len(cpu[cpu["host"] == "host-a"])
     assert float(first[1]) == cpu[cpu["host"] == "host-a"]["value"].max()
+
+
+def test_from_unixtime_compares_with_time(query_client: Any, dataset: tuple[str, pd.DataFrame]) -> None:
+    """from_unixtime(...) is a timestamp without zone: it compares with `time` (it failed to bind before)."""
+    # GIVEN the dataset and a cut-off five minutes after its first row
+    table, frame = dataset
+    cut = frame.time.min() + timedelta(minutes=5)
+    # WHEN rows at or after from_unixtime(cut) are counted
+    sql = f"SELECT count(*) FROM {table} WHERE time >= from_unixtime({cut.timestamp()})"
+    [[count]] = scalar_rows(query_all(query_client, sql))
+    # THEN the count is pandas'
+    assert int(count) == (frame.time >= cut).sum()
+
+
+def test_unnest_beside_a_stored_table_repeats_each_row(
+    query_client: Any, dataset: tuple[str, pd.DataFrame]
+) -> None:
+    """`FROM table CROSS JOIN UNNEST(ARRAY[...])` pairs every stored row with every element."""
+    table, frame = dataset
+    sql = (
+        f"SELECT t.tag, count(*) FROM {table} CROSS JOIN UNNEST(ARRAY['a', 'b']) AS t(tag) "
+        "WHERE measure_name = 'cpu_user' GROUP BY t.tag ORDER BY t.tag"
+    )
+    rows = scalar_rows(query_all(query_client, sql))
+    cpu = str((frame.measure_name == "cpu_user").sum())
+    assert rows == [["a", cpu], ["b", cpu]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import random
 from datetime import UTC, datetime, timedelta
@@ -140,15 +141,43 @@ def test_repo_a_cpu_query_matches_pandas(query_client: Any, seeded: dict[str, An
     assert [g[2] for g in got] == pytest.approx([e[2] for e in expected], abs=0.005 + 1e-9)
 
 
-@pytest.mark.parametrize("name", sorted(seeds.UNSUPPORTED))
-def test_timeseries_queries_fail_naming_the_construct(
-    query_client: Any, seeded: dict[str, Any], name: str
-) -> None:
-    """Q1/Q2/Q3 use timeseries functions: a ValidationException names the unsupported construct."""
-    # GIVEN / WHEN / THEN
-    template, construct = seeds.UNSUPPORTED[name]
-    with pytest.raises(query_client.exceptions.ValidationException, match=f"({construct}).* not supported"):
-        _run(query_client, template, seeded)
+def test_q1_interpolated_flattened_equals_python(query_client: Any, seeded: dict[str, Any]) -> None:
+    """Q1: per sensor and second, the linear temperature and the carried-forward status, from the raw rows."""
+    # GIVEN raw readings every 1-3 s / WHEN Q1 runs
+    rows = _run(query_client, seeds.Q1_INTERPOLATED_FLATTENED, seeded)
+    # THEN every second between each sensor's first and last reading is there, with Python's values
+    expected = []
+    for sensor, group in seeded["raw"].sort_values("time_ms").groupby("sensor_id"):
+        times, values, statuses = list(group.time_ms), list(group.value), list(group.status)
+        for at in range(times[0], times[-1] + 1, 1000):
+            i = bisect.bisect_right(times, at) - 1
+            exact = times[i] == at
+            value = (
+                values[i]
+                if exact
+                else values[i] + (values[i + 1] - values[i]) * (at - times[i]) / (times[i + 1] - times[i])
+            )
+            stamp = datetime.fromtimestamp(at / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S.000000000")
+            expected.append((sensor, stamp, statuses[i], value))
+    assert [tuple(r[:3]) for r in rows] == [e[:3] for e in expected]
+    assert [float(r[3]) for r in rows] == pytest.approx([e[3] for e in expected])
+
+
+def test_q2_and_q3_return_one_time_series_per_sensor(query_client: Any, seeded: dict[str, Any]) -> None:
+    """Q2 (interpolated) and Q3 (raw) return temperature and status time series per sensor."""
+    q2 = query_all(query_client, seeds.Q2_TIME_SERIES_PER_SENSOR.format(**seeded["fmt"]))[0]
+    q3 = query_all(query_client, seeds.Q3_RAW_TIME_SERIES.format(**seeded["fmt"]))[0]
+    raw = seeded["raw"]
+    span = {s: (g.time_ms.max() - g.time_ms.min()) // 1000 + 1 for s, g in raw.groupby("sensor_id")}
+    assert {r["Data"][0]["ScalarValue"]: len(r["Data"][1]["TimeSeriesValue"]) for r in q2["Rows"]} == span
+    assert [c["Type"] for c in q3["ColumnInfo"][1:]] == [
+        {"TimeSeriesMeasureValueColumnInfo": {"Type": {"ScalarType": "DOUBLE"}}},
+        {"TimeSeriesMeasureValueColumnInfo": {"Type": {"ScalarType": "VARCHAR"}}},
+    ]
+    recent = raw[raw.time_ms > seeded["now_ms"] - 60_000]  # ago(1m) runs after the fixture's now
+    assert {r["Data"][0]["ScalarValue"]: len(r["Data"][2]["TimeSeriesValue"]) for r in q3["Rows"]} == dict(
+        recent.groupby("sensor_id").size()
+    )
 
 
 def test_grafana_cep_pivot_puts_both_measures_on_one_row(query_client: Any, seeded: dict[str, Any]) -> None:
