@@ -181,7 +181,7 @@ def expire_snapshots(plan: ExportPlan) -> dict[str, int]:
     """iceberg format: drop snapshots past the table's max age and the files only they used."""
     from timestream_pipeline import iceberg_job
 
-    return iceberg_job.expire(plan)
+    return iceberg_job.expire(plan, s3_client(plan))
 
 
 def mark_success(plan: ExportPlan, written: Written) -> list[str]:

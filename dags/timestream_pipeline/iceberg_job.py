@@ -52,12 +52,12 @@ def export_hour(
         )
 
 
-def expire(plan: Mapping[str, Any]) -> dict[str, int]:
+def expire(plan: Mapping[str, Any], s3: Any) -> dict[str, int]:
     """Expire the export table's old snapshots; returns how many, and how many files went with them."""
     from timestream_pipeline.iceberg_catalog import load_export_table, open_catalog
-    from timestream_pipeline.iceberg_maintenance import expire_snapshots
+    from timestream_pipeline.iceberg_maintenance import expire_snapshots, s3_deleter
 
     catalog = open_catalog(plan["aws_conn_id"], plan["region"])
     table = load_export_table(catalog, plan["namespace"], plan["export"])
-    expiry = expire_snapshots(table)
+    expiry = expire_snapshots(table, s3_deleter(s3))
     return {"expired_snapshots": expiry.expired_snapshots, "deleted_files": expiry.deleted_files}

@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from timestream_pipeline.hour_partition import delete_keys
 from timestream_pipeline.iceberg_schema import SNAPSHOT_MAX_AGE_HOURS
 
 if TYPE_CHECKING:
@@ -36,8 +38,14 @@ class Expiry:
     deleted_files: int
 
 
-def expire_snapshots(table: Table, *, now: datetime | None = None) -> Expiry:
-    """Expire snapshots older than the table's max age (the current one always stays), then clean up."""
+def expire_snapshots(
+    table: Table, delete_files: Callable[[list[str]], object], *, now: datetime | None = None
+) -> Expiry:
+    """Expire snapshots older than the table's max age (the current one always stays), then clean up.
+
+    `delete_files` takes the garbage's URIs (`s3_deleter`: batched DeleteObjects, and unlike the
+    FileIO's one-by-one deletes it leaves no empty "folder" objects behind).
+    """
     from pyiceberg.exceptions import CommitFailedException
 
     max_age_ms = int(table.properties.get(MAX_AGE_PROPERTY, SNAPSHOT_MAX_AGE_HOURS * 3_600_000))
@@ -59,10 +67,23 @@ def expire_snapshots(table: Table, *, now: datetime | None = None) -> Expiry:
     used_before = files_used(before, expired, table.io)
     still_used = files_used(table.metadata, [s.snapshot_id for s in table.metadata.snapshots], table.io)
     garbage = sorted(used_before - still_used)
-    for path in garbage:
-        table.io.delete(path)
+    delete_files(garbage)
     log.info("expired %d snapshot(s), deleted %d file(s) only they used", len(expired), len(garbage))
     return Expiry(len(expired), len(garbage))
+
+
+def s3_deleter(s3: Any) -> Callable[[list[str]], object]:
+    """Delete `s3://bucket/key` URIs with a boto3 client, in DeleteObjects batches per bucket."""
+
+    def delete(uris: list[str]) -> None:
+        by_bucket: dict[str, list[str]] = defaultdict(list)
+        for uri in uris:
+            bucket, _, key = uri.removeprefix("s3://").partition("/")
+            by_bucket[bucket].append(key)
+        for bucket, keys in by_bucket.items():
+            delete_keys(s3, bucket, keys)
+
+    return delete
 
 
 def expirable(metadata: TableMetadata, cutoff: datetime) -> list[int]:
