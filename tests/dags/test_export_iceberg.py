@@ -172,3 +172,27 @@ def test_unload_rows_that_disagree_with_the_manifest_commit_nothing(
     assert hour_rows(catalog, CEP) == []
     assert support.objects(lake, support.partition_prefix(CEP)) == {}
     assert support.objects(lake, f"{support.SETTINGS.export_prefix}/{names.STAGING_PREFIX}/") == {}
+
+
+def test_a_declared_column_named_like_a_partition_column_is_refused(tmp_path: Any) -> None:
+    """`dt` and `hour` are every export's partition columns; declaring one is an error naming the fix."""
+    # GIVEN an export declaring a column `hour`
+    from timestream_pipeline.errors import SettingsError
+    from timestream_pipeline.exports import load_exports
+
+    (tmp_path / "q.sql").write_text("SELECT 1 FROM $source WHERE $time_filter", encoding="utf-8")
+    (tmp_path / "exports.toml").write_text(
+        '[[export]]\nname = "x"\nsql = "q.sql"\ncolumns = [{ name = "hour", type = "bigint" }]\n',
+        encoding="utf-8",
+    )
+    # WHEN it is loaded  THEN the message names the file, the export, the column and the fix
+    with pytest.raises(
+        SettingsError, match=r"exports.toml export #1 \(x\): column 'hour' is a partition column"
+    ):
+        load_exports(tmp_path / "exports.toml")
+    # AND without a format an export is Iceberg
+    (tmp_path / "exports.toml").write_text(
+        '[[export]]\nname = "x"\nsql = "q.sql"\ncolumns = [{ name = "n", type = "bigint" }]\n',
+        encoding="utf-8",
+    )
+    assert load_exports(tmp_path / "exports.toml")[0].format == "iceberg"
