@@ -22,10 +22,10 @@ from timestream_pipeline.exports import ExportSpec
 # The Apache Airflow role MWAA maps the caller to for InvokeRestApi; "User" may create DAG runs and
 # backfills but not change connections, variables or roles.
 AIRFLOW_RBAC_ROLE = "User"
-# What pyiceberg 0.12's GlueCatalog calls for the export DAG (tests/infra records the calls against moto):
-# create_table_if_not_exists -> GetDatabase (S3 Tables check), CreateTable, GetTable; every commit
-# (an hour, a schema or property change, a snapshot expiry) -> GetTable, GetDatabase, UpdateTable with
-# the table's VersionId (Glue's optimistic lock).
+# What pyiceberg 0.12's GlueCatalog calls for the export DAG (tests/lake records the calls against moto):
+# load -> GetTable; first run -> GetDatabase (its S3 Tables check), CreateTable; every commit (an hour, a
+# schema or property change, a snapshot expiry) -> GetTable, GetDatabase, UpdateTable with the table's
+# VersionId (Glue's optimistic lock).
 ICEBERG_DATABASE_ACTIONS = ("glue:GetDatabase",)
 ICEBERG_TABLE_ACTIONS = ("glue:GetTable", "glue:CreateTable", "glue:UpdateTable")
 

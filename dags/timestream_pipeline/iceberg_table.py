@@ -25,17 +25,25 @@ _NOTHING_TO_DELETE = "Delete operation did not match any records"  # the hour's 
 
 def ensure_table(catalog: Catalog, namespace: str, spec: ExportSpec, location: str) -> Table:
     """The export's table: created if missing; columns added to exports.toml are added to it too."""
-    from pyiceberg.exceptions import NoSuchNamespaceError
+    from pyiceberg.exceptions import NoSuchNamespaceError, NoSuchTableError, TableAlreadyExistsError
 
+    identifier = (namespace, names.glue_table_name(spec.name))
+    try:
+        # Load first: pyiceberg's create writes a metadata file before it learns the table exists.
+        return _in_step(catalog.load_table(identifier), spec)
+    except NoSuchTableError:
+        pass
     schema = iceberg_schema(spec)
     try:
-        table = catalog.create_table_if_not_exists(
-            (namespace, names.glue_table_name(spec.name)),
+        table = catalog.create_table(
+            identifier,
             schema=schema,
             location=location,
             partition_spec=partition_spec(schema),
             properties=TABLE_PROPERTIES,
         )
+    except TableAlreadyExistsError:  # another hour's first run created it a moment ago
+        table = catalog.load_table(identifier)
     except NoSuchNamespaceError as error:
         raise SettingsError(
             f"the lake database {namespace!r} does not exist in the Iceberg catalog: deploy the CDK app "

@@ -147,3 +147,19 @@ def _uploaded_files(lake: Lake, hour: datetime, directory: Any, rows: int) -> li
     partition = lake.partition(hour)
     names = upload_files(lake.s3, partition, writer.close(), token=f"t{hour:%H}")
     return [f"s3://{Lake.BUCKET}/{partition.key(name)}" for name in names]
+
+
+def test_opening_an_existing_table_writes_nothing(lake: Lake) -> None:
+    """Every run opens the table; only the first creates it (no stray metadata file per run)."""
+    # GIVEN the table, created by a first export
+    export_hour(lake, readings(5, 1.0))
+    metadata = f"{Lake.PREFIX}/{SPEC.name}/metadata/"
+
+    def count() -> int:
+        return len(lake.s3.list_objects_v2(Bucket=Lake.BUCKET, Prefix=metadata).get("Contents", []))
+
+    before = count()
+    # WHEN later runs open it  THEN no object is added
+    lake.table()
+    lake.table()
+    assert count() == before
