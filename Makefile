@@ -11,7 +11,7 @@ PIP_VERSION := 25.3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test lint format demo synth deploy diff deploy-dags local-up local-down bench clean flink-test
+.PHONY: help bootstrap test lint format demo lake synth deploy diff deploy-dags local-up local-down bench clean flink-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -57,6 +57,9 @@ flink-test: bootstrap $(FLINK_VENV)/.installed ## Run generators/flink/cep.sql o
 
 demo: bootstrap ## The whole pipeline on the local stack (KEEP=1 leaves the stack running)
 	$(PY) -m local demo $(if $(KEEP),--keep)
+
+lake: bootstrap ## Athena SQL over the local lake (SQL="SELECT ..."; default: the seed's join); needs make demo KEEP=1
+	$(PY) -m local lake $${SQL:+"$$SQL"}
 
 synth: bootstrap ## Synthesize the CDK app into cdk.out/ (cdk-nag runs on every synth)
 	$(CDK) synth --quiet

@@ -42,18 +42,29 @@ DAGRUN_TIMEOUT = timedelta(hours=3)
 
 def _doc(spec: ExportSpec) -> str:
     columns = ", ".join(f"`{column.name}` {column.type}" for column in spec.columns)
+    if spec.is_iceberg:
+        output = (
+            f"- Output: the Iceberg table `<lake database>.{spec.name}` "
+            f"(`s3://<bucket>/<export_prefix>/{spec.name}/`), partitioned by `dt` and `hour`; each run "
+            "replaces its hour in one commit, then old snapshots are expired\n"
+        )
+    else:
+        output = (
+            f"- Output: `s3://<bucket>/<export_prefix>/{spec.name}/dt=YYYY-MM-DD/hour=HH/` "
+            f"({spec.format}), then `{names.SUCCESS_MARKER}` (JSON: rows, files, query fingerprint)\n"
+        )
     return (
         f"### Export `{spec.name}`\n\n{spec.description}\n\n"
         f"- SQL: `dags/{spec.sql_file}` over the `{spec.source_table}` table, mode `{spec.mode}`\n"
         f"- Window: the run's data interval, `time >= start AND time < end` (UTC)\n"
-        f"- Output: `s3://<bucket>/<export_prefix>/{spec.name}/dt=YYYY-MM-DD/hour=HH/` "
-        f"({spec.format}), then `{names.SUCCESS_MARKER}` (JSON: rows, files, query fingerprint)\n"
+        f"{output}"
         f"- Columns: {columns}\n"
     )
 
 
 def build_export_dag(spec: ExportSpec) -> object:
-    """plan_export (settings, window, SQL) -> export_rows (marker off, files) -> mark_success."""
+    """plan_export (settings, window, SQL) -> export_rows -> mark_success (parquet, csv) or
+    expire_snapshots (iceberg: export_rows already committed the hour atomically)."""
 
     @dag(
         dag_id=spec.dag_id,
@@ -94,8 +105,18 @@ def build_export_dag(spec: ExportSpec) -> object:
 
             return export_job.mark_success(plan, written)  # type: ignore[arg-type]
 
+        @task
+        def expire_snapshots(plan: dict) -> dict:
+            from timestream_pipeline import export_job
+
+            return export_job.expire_snapshots(plan)  # type: ignore[arg-type]
+
         plan = plan_export()
-        mark_success(plan, export_rows(plan))
+        written = export_rows(plan)
+        if spec.is_iceberg:
+            written >> expire_snapshots(plan)
+        else:
+            mark_success(plan, written)
 
     return export_dag()
 

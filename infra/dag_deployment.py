@@ -59,11 +59,11 @@ class DagDeployment(Construct):
             ],
             prune=False,
         )
-        _acknowledge_handler(self.dags, target)
+        acknowledge_deployment_handler(self.dags, target)
 
 
-def _acknowledge_handler(deployment: s3deploy.BucketDeployment, target: s3.IBucket) -> None:
-    """CDK's singleton copy function (shared by both deployments) carries CDK's own grants."""
+def acknowledge_deployment_handler(deployment: s3deploy.BucketDeployment, target: s3.IBucket) -> None:
+    """CDK's singleton copy function (shared by every BucketDeployment) carries CDK's own grants."""
     role = deployment.handler_role
     handler = role.node.scope
     managed = "arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
@@ -76,6 +76,6 @@ def _acknowledge_handler(deployment: s3deploy.BucketDeployment, target: s3.IBuck
         acknowledge(
             role,
             f"AwsSolutions-IAM5[Resource::{finding_text(role, objects)}]",
-            _HANDLER_REASON + ": it copies objects out of the CDK asset bucket into the MWAA bucket",
+            _HANDLER_REASON + ": it copies objects out of the CDK asset bucket into its target bucket",
         )
     acknowledge(handler, "AwsSolutions-L1", _HANDLER_REASON + "; its runtime is chosen by aws-cdk-lib")

@@ -11,11 +11,13 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.athena import RESULTS_PREFIX as ATHENA_RESULTS_PREFIX
 from pipeline_config.settings import Settings
 from timestream_pipeline import names
 
 ACCESS_LOGS_PREFIX = "data-lake/"
 ABORT_INCOMPLETE_UPLOADS_DAYS = 7
+ATHENA_RESULTS_DAYS = 7
 
 
 class DataLake(Construct):
@@ -68,6 +70,12 @@ class DataLake(Construct):
                     id="ExpireExportStaging",
                     prefix=f"{settings.export_prefix}/{names.STAGING_PREFIX}/",
                     expiration=Duration.days(1),
+                ),
+                s3.LifecycleRule(
+                    # Athena writes every query's result here (the workgroup enforces it); keep a week.
+                    id="ExpireAthenaResults",
+                    prefix=f"{ATHENA_RESULTS_PREFIX}/",
+                    expiration=Duration.days(ATHENA_RESULTS_DAYS),
                 ),
                 s3.LifecycleRule(
                     id="ExpireNoncurrentVersions",

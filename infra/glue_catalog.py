@@ -1,7 +1,13 @@
-"""Athena-ready exports: a Glue database and one table per declared export, with partition projection.
+"""The lake database in Glue, and a table with partition projection per plain (parquet/csv) export.
 
 Projection computes the partitions `dt=YYYY-MM-DD/hour=HH/` from the query itself, so new hours are
 queryable the moment the export DAG writes them, with no crawler and no MSCK REPAIR.
+
+Iceberg exports get no table here: the export DAG creates each one with pyiceberg on its first run,
+from the same exports.toml (schema, `dt`/`hour` partition spec, commit-retry and cleanup properties),
+through the same code that creates it in the local stack's catalog. A CloudFormation-created Iceberg
+table (`OpenTableFormatInput`) could set neither the partition spec nor the table properties, and would
+be a second definition of the table to keep in step. `iceberg_table_arns` scopes the DAG's grants.
 """
 
 from __future__ import annotations
@@ -11,13 +17,12 @@ from aws_cdk import aws_glue as glue
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from pipeline_config import names
 from pipeline_config.settings import Settings
 from timestream_pipeline import names as dag_names
 from timestream_pipeline.exports import ExportSpec
 
 PROJECTION_START = "2020-01-01"
-PARTITION_KEYS = (("dt", "string"), ("hour", "string"))
+PARTITION_KEYS = tuple((name, "string") for name in dag_names.PARTITION_COLUMNS)
 _PARQUET = {
     "input_format": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
     "output_format": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
@@ -36,7 +41,7 @@ _FORMATS = {"parquet": _PARQUET, "csv": _CSV}
 
 
 class GlueCatalog(Construct):
-    """`database` and `tables` (by export name) over `s3://<bucket>/<export_prefix>/<export>/`."""
+    """`database` and `tables` (plain exports, by name) over `s3://<bucket>/<export_prefix>/<export>/`."""
 
     def __init__(
         self,
@@ -49,18 +54,20 @@ class GlueCatalog(Construct):
     ) -> None:
         super().__init__(scope, id_)
         stack = Stack.of(self)
-        self.database_name = names.glue_database_name(settings.stack_name)
+        self.database_name = dag_names.lake_database_name(settings.database_name)
         self.database = glue.CfnDatabase(
             self,
             "Database",
             catalog_id=stack.account,
             database_input=glue.CfnDatabase.DatabaseInputProperty(
                 name=self.database_name,
-                description="Hourly exports of the Timestream pipeline (partition projection, no crawler)",
+                description="The Timestream pipeline's data lake: hourly exports and reference tables",
             ),
         )
         self.tables: dict[str, glue.CfnTable] = {}
         for spec in exports:
+            if spec.is_iceberg:
+                continue
             table = self._table(spec, settings, bucket)
             table.add_resource_dependency(self.database)
             self.tables[spec.name] = table
@@ -68,14 +75,16 @@ class GlueCatalog(Construct):
         self.database_arn = stack.format_arn(
             service="glue", resource="database", resource_name=self.database_name
         )
-        self.table_arns = [
-            stack.format_arn(
-                service="glue",
-                resource="table",
-                resource_name=f"{self.database_name}/{dag_names.glue_table_name(n)}",
-            )
-            for n in self.tables
-        ]
+        self.table_arns = [self.table_arn(name) for name in self.tables]
+        self.iceberg_table_arns = [self.table_arn(spec.name) for spec in exports if spec.is_iceberg]
+
+    def table_arn(self, export: str) -> str:
+        """The ARN of one table of the lake database."""
+        return Stack.of(self).format_arn(
+            service="glue",
+            resource="table",
+            resource_name=f"{self.database_name}/{dag_names.glue_table_name(export)}",
+        )
 
     def _table(self, spec: ExportSpec, settings: Settings, bucket: s3.IBucket) -> glue.CfnTable:
         storage = _FORMATS[spec.format]

@@ -1,7 +1,8 @@
 """What the Airflow DAGs may do, as one managed policy for an existing MWAA execution role.
 
 Exactly what the export and backfill DAGs call: query the two tables, read/write the export prefix,
-read the Glue tables, and (when the environment is named) start backfills through the REST API.
+read the Glue tables, write the Iceberg export tables through pyiceberg's Glue catalog, and (when the
+environment is named) start backfills through the REST API.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.glue_catalog import GlueCatalog
 from infra.ingest_function import DESCRIBE_ENDPOINTS_REASON
 from infra.nag import acknowledge, finding_text
 from pipeline_config.settings import Settings
@@ -20,6 +22,30 @@ from timestream_pipeline.exports import ExportSpec
 # The Apache Airflow role MWAA maps the caller to for InvokeRestApi; "User" may create DAG runs and
 # backfills but not change connections, variables or roles.
 AIRFLOW_RBAC_ROLE = "User"
+# What pyiceberg 0.12's GlueCatalog calls for the export DAG (tests/lake records the calls against moto):
+# load -> GetTable; first run -> GetDatabase (its S3 Tables check), CreateTable; every commit (an hour, a
+# schema or property change, a snapshot expiry) -> GetTable, GetDatabase, UpdateTable with the table's
+# VersionId (Glue's optimistic lock).
+ICEBERG_DATABASE_ACTIONS = ("glue:GetDatabase",)
+ICEBERG_TABLE_ACTIONS = ("glue:GetTable", "glue:CreateTable", "glue:UpdateTable")
+
+
+def iceberg_catalog_statements(lake: GlueCatalog) -> list[iam.PolicyStatement]:
+    """The Iceberg export tables' catalog calls, on the lake database and those tables only."""
+    if not lake.iceberg_table_arns:
+        return []
+    return [
+        iam.PolicyStatement(
+            sid="IcebergLakeDatabase",
+            actions=list(ICEBERG_DATABASE_ACTIONS),
+            resources=[lake.catalog_arn, lake.database_arn],
+        ),
+        iam.PolicyStatement(
+            sid="IcebergExportTables",
+            actions=list(ICEBERG_TABLE_ACTIONS),
+            resources=[lake.catalog_arn, lake.database_arn, *lake.iceberg_table_arns],
+        ),
+    ]
 
 
 class MwaaAccess(Construct):
@@ -35,6 +61,7 @@ class MwaaAccess(Construct):
         table_arns: list[str],
         bucket: s3.IBucket,
         glue_arns: list[str],
+        lake: GlueCatalog,
         timestream_key: kms.IKey | None,
     ) -> None:
         super().__init__(scope, id_)
@@ -65,6 +92,7 @@ class MwaaAccess(Construct):
                 resources=glue_arns,
             ),
         ]
+        statements += iceberg_catalog_statements(lake)
         if timestream_key is not None:
             statements.append(
                 iam.PolicyStatement(

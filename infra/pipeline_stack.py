@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from infra.alarms import PipelineAlarms
+from infra.athena import LakeAthena
 from infra.cep_stage import CepStage
 from infra.dag_deployment import DagDeployment
 from infra.data_lake import DataLake
@@ -17,6 +18,7 @@ from infra.glue_catalog import GlueCatalog
 from infra.ingest_function import IngestFunction, powertools_layer
 from infra.mwaa_access import MwaaAccess
 from infra.nag import check_with_cdk_nag
+from infra.reference_data import ReferenceData
 from infra.streams import Streams
 from infra.timeseries_store import TimeseriesStore
 from pipeline_config import names
@@ -97,7 +99,24 @@ class PipelineStack(Stack):
             table_arns=[store.raw_table_arn, store.cep_table_arn],
             bucket=lake.bucket,
             glue_arns=[catalog.catalog_arn, catalog.database_arn, *catalog.table_arns],
+            lake=catalog,
             timestream_key=store.key,
+        )
+        ReferenceData(
+            self,
+            "ReferenceData",
+            bucket=lake.bucket,
+            database=catalog.database,
+            database_name=catalog.database_name,
+        )
+        athena = LakeAthena(
+            self,
+            "Athena",
+            settings=settings,
+            exports=exports,
+            bucket=lake.bucket,
+            database_name=catalog.database_name,
+            destroy=removal == RemovalPolicy.DESTROY,
         )
         if settings.mwaa_source_bucket:
             DagDeployment(self, "DagDeployment", settings=settings, data_lake_bucket=lake.bucket)
@@ -124,6 +143,7 @@ class PipelineStack(Stack):
             names.OUTPUT_BUCKET: lake.bucket.bucket_name,
             names.OUTPUT_MWAA_POLICY: access.policy.managed_policy_arn,
             names.OUTPUT_GLUE_DATABASE: catalog.database.ref,
+            names.OUTPUT_ATHENA_WORKGROUP: athena.workgroup.ref,
             names.OUTPUT_DLQ: failures.queue.queue_url,
         }
         for key, value in outputs.items():

@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from local.lake_catalog import catalog_environment
 from pipeline_config import names
 from pipeline_config.local_state import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, LocalStackState
 from pipeline_config.settings import REPO_ROOT, Settings, runtime_settings
@@ -48,9 +49,10 @@ def connection_json(state: LocalStackState) -> str:
 
 
 def pipeline_environment(settings: Settings, state: LocalStackState) -> dict[str, str]:
-    """The connection, the settings Variable and fake credentials, as Airflow environment variables."""
+    """The connection, the settings Variable, the lake catalog and fake credentials, as env variables."""
     return {
         **LOCAL_CREDENTIALS,
+        **catalog_environment(state.moto_endpoint),  # the export DAGs' Iceberg catalog: SQLite, not Glue
         f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": connection_json(state),
         f"AIRFLOW_VAR_{dag_names.RUNTIME_SETTINGS_VARIABLE.upper()}": runtime_settings(
             settings, bucket=state.bucket, region=state.region

@@ -35,6 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     query = commands.add_parser("query", help="run Timestream SQL against the running local stack")
     query.add_argument("sql", help='e.g. "SELECT count(*) FROM timeseries_pipeline.raw"')
     query.add_argument("--max-rows", type=int, default=50, help="rows to print at most (default 50)")
+    lake = commands.add_parser(
+        "lake", help="run Athena (Trino) SQL over the local data lake: the exports and the reference tables"
+    )
+    lake.add_argument(
+        "sql", nargs="?", help='e.g. "SELECT count(*) FROM sensor_readings" (default: the seed\'s join)'
+    )
+    lake.add_argument("--max-rows", type=int, default=50, help="rows to print at most (default 50)")
     esm = commands.add_parser(
         "esm", help="feed the local streams to the ingest handler, like Lambda's mapping"
     )
@@ -80,6 +87,10 @@ def _run(arguments: argparse.Namespace) -> int:
         from local.query import run_query
 
         return run_query(arguments.sql, arguments.max_rows, arguments.state_file)
+    if arguments.command == "lake":
+        from local.lake_query import run_lake_query
+
+        return run_lake_query(settings, arguments.sql, arguments.max_rows, arguments.state_file)
     if arguments.command == "esm":
         from local.ingest import run_mappings
 

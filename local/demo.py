@@ -1,7 +1,8 @@
 """`make demo`: the whole pipeline on this machine, stage by stage, then a summary of what each stage did.
 
 generate -> Kinesis (moto) -> local event source mapping -> ingest Lambda -> local Timestream ->
-export DAGs (Airflow dag.test on SQLite) -> S3 (moto) -> backfill of one hour -> summary.
+export DAGs (Airflow dag.test on SQLite) -> S3 (moto) -> backfill of one hour -> summary -> the seed's
+join over the lake.
 Re-runnable: the window is the last whole hours, the data is seeded, and every write is idempotent.
 """
 
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from local import demo_stages, demo_summary
+from local import demo_lake, demo_stages, demo_summary
 from local.airflow_env import DAGS_FOLDER
 from local.demo_data import Window
 from local.stack import checkpoint_dir, down, up
@@ -88,7 +89,8 @@ def _run_stages(
     quarantine = demo_stages.read_quarantine(settings, state, since)
     exports = demo_stages.export_hours(settings, state, window, airflow_home(state_path), progress)
     backfill = demo_stages.backfill_one_hour(settings, state, window, exports, progress)
-    return demo_summary.summary(settings, state, generated, ingested, quarantine, exports, backfill)
+    report = demo_summary.summary(settings, state, generated, ingested, quarantine, exports, backfill)
+    return report + "\n\n" + demo_lake.seed_join(settings, state, progress)
 
 
 def _how_to_explore(state: LocalStackState, state_path: Path) -> str:

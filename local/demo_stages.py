@@ -94,7 +94,7 @@ def export_hours(
     for spec in specs:
         for hour in window.hours:
             run_state = airflow_env.run_dag(dags[spec.dag_id], logical_date=hour + timedelta(hours=1))
-            marker = lake.success_marker(s3, state.bucket, settings.export_prefix, spec.name, hour)
+            marker = lake.exported_hour(s3, state, settings.export_prefix, spec, hour)
             results.append(ExportedHour(spec.name, hour, run_state, marker))
             rows = marker["rows"] if marker else "no"
             progress(f"  {spec.dag_id} {hour:%Y-%m-%d %H:00}: {run_state}, {rows} rows")
@@ -119,7 +119,7 @@ def backfill_one_hour(
     exports: list[ExportedHour],
     progress: Progress,
 ) -> BackfillResult:
-    """Validate a backfill conf as the backfill DAG does, plan it with Airflow, re-run it, compare objects."""
+    """Validate a backfill conf as the backfill DAG does, plan it with Airflow, re-run it, compare hours."""
     from timestream_pipeline.backfill_request import BackfillConfError, validate_backfill_conf
 
     hour = window.hours[len(window.hours) // 2]
@@ -147,15 +147,16 @@ def backfill_one_hour(
     )
     result = BackfillResult(dag_id, hour, refused)
     s3 = client("s3", state.moto_endpoint)
-    prefix = names.export_partition_prefix(settings.export_prefix, BACKFILL_EXPORT, hour)
-    before = lake.snapshot(s3, state.bucket, prefix)
+    spec = next(spec for spec in load_exports() if spec.name == BACKFILL_EXPORT)
+    before = lake.hour_contents(s3, state, settings.export_prefix, spec, hour)
     dag = airflow_env.load_dags([dag_id])[dag_id]
     for interval_start, interval_end in airflow_env.planned_backfill_runs(
         dag_id, request.from_date, request.to_date
     ):
         result.planned.append(f"{interval_start:%H:%M}-{interval_end:%H:%M}")
         airflow_env.run_dag(dag, logical_date=interval_end)
-    after = lake.snapshot(s3, state.bucket, prefix)
-    result.objects, result.unchanged = len(after), before == after
-    progress(f"  planned runs {result.planned}; {len(after)} objects, unchanged: {result.unchanged}")
+    after = lake.hour_contents(s3, state, settings.export_prefix, spec, hour)
+    result.objects, result.unchanged = after[0], before == after
+    what = "rows" if spec.is_iceberg else "objects"
+    progress(f"  planned runs {result.planned}; {after[0]} {what}, unchanged: {result.unchanged}")
     return result

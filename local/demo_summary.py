@@ -15,6 +15,7 @@ from local.table import render
 from pipeline_config.local_state import LocalStackState
 from pipeline_config.settings import Settings
 from timestream_pipeline import names
+from timestream_pipeline.exports import load_exports
 
 # In the demo a host reports once a minute (one sample per 15 s bin); sensors report several times
 # a minute, so their file shows distinct min/avg/max. The end-to-end test checks the percentiles.
@@ -83,7 +84,7 @@ def summary(
     )
     parts.append(
         render(
-            ("DAG", "hour (UTC)", "runs planned by Airflow", "objects", "unchanged"),
+            ("DAG", "hour (UTC)", "runs planned by Airflow", "rows/objects", "unchanged"),
             [
                 (
                     backfill.dag_id,
@@ -113,11 +114,13 @@ def _cep_rows(state: LocalStackState) -> str:
 
 
 def _preview(s3: Any, settings: Settings, state: LocalStackState, hour: datetime) -> str:
+    spec = next(spec for spec in load_exports() if spec.name == PREVIEW_EXPORT)
+    rows = lake.hour_rows(s3, state, settings.export_prefix, spec, hour)
     prefix = names.export_partition_prefix(settings.export_prefix, PREVIEW_EXPORT, hour)
-    files = lake.data_files(s3, state.bucket, prefix)
-    if not files:
-        return f"6. No data file under s3://{state.bucket}/{prefix}"
-    table = lake.read_parquet(s3, state.bucket, files[0])
-    rows = [list(row.values()) for row in table.slice(0, 5).to_pylist()]
-    title = f"6. s3://{state.bucket}/{files[0]}\n   (the first 5 of {table.num_rows} rows)"
-    return render(table.column_names, rows, title)
+    where = f"s3://{state.bucket}/{prefix}"
+    if spec.is_iceberg:
+        where = f"Iceberg table {names.lake_database_name(state.database)}.{spec.name}, hour {prefix}"
+    if not rows:
+        return f"6. No rows exported in {where}"
+    title = f"6. {where}\n   (the first 5 of {len(rows)} rows)"
+    return render(list(rows[0]), [list(row.values()) for row in rows[:5]], title)

@@ -1,4 +1,4 @@
-"""Read back what the pipeline left in the local data lake: quarantine, export markers, files."""
+"""Read back what the pipeline left in the local data lake: quarantine, exported hours, files, tables."""
 
 from __future__ import annotations
 
@@ -7,9 +7,16 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pipeline_config.local_state import LocalStackState
 from timestream_pipeline import names
+from timestream_pipeline.exports import ExportSpec
+from timestream_pipeline.iceberg_export import WINDOW_START_PROPERTY
+from timestream_pipeline.iceberg_schema import hour_filter
+
+if TYPE_CHECKING:
+    from pyiceberg.table import Table
 
 
 @dataclass(frozen=True)
@@ -85,3 +92,71 @@ def snapshot_keys(s3: Any, bucket: str, prefix: str) -> list[str]:
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys += [item["Key"] for item in page.get("Contents", [])]
     return keys
+
+
+def export_table(state: LocalStackState, export: str) -> Table | None:
+    """An Iceberg export's table in the local catalog, or None before its first export."""
+    from pyiceberg.exceptions import NoSuchTableError
+
+    from local.lake_catalog import lake_database, open_catalog
+
+    try:
+        return open_catalog(state.moto_endpoint).load_table((lake_database(state), export))
+    except NoSuchTableError:
+        return None
+
+
+def exported_hour(
+    s3: Any, state: LocalStackState, export_prefix: str, spec: ExportSpec, hour: datetime
+) -> dict[str, Any] | None:
+    """What an hour's export recorded (`rows`, `files`), or None if it was not (completely) exported.
+
+    Plain formats: the `_SUCCESS` marker. Iceberg: a commit of that hour in the table's history, and
+    the data files the current snapshot reads for it.
+    """
+    if not spec.is_iceberg:
+        return success_marker(s3, state.bucket, export_prefix, spec.name, hour)
+    table = export_table(state, spec.name)
+    window = hour.isoformat()
+    if table is None or not any(
+        s.summary and s.summary[WINDOW_START_PROPERTY] == window for s in table.snapshots()
+    ):
+        return None
+    tasks = list(table.scan(row_filter=hour_filter(hour)).plan_files())
+    return {
+        "rows": sum(task.file.record_count for task in tasks),
+        "files": sorted(task.file.file_path.rsplit("/", 1)[-1] for task in tasks),
+    }
+
+
+def hour_rows(
+    s3: Any, state: LocalStackState, export_prefix: str, spec: ExportSpec, hour: datetime
+) -> list[dict]:
+    """The exported rows of one hour, as a reader sees them (the declared columns only)."""
+    if not spec.is_iceberg:
+        prefix = names.export_partition_prefix(export_prefix, spec.name, hour)
+        return [
+            row
+            for key in data_files(s3, state.bucket, prefix)
+            for row in read_parquet(s3, state.bucket, key).to_pylist()
+        ]
+    table = export_table(state, spec.name)
+    if table is None:
+        return []
+    columns = tuple(column.name for column in spec.columns)
+    return table.scan(row_filter=hour_filter(hour), selected_fields=columns).to_arrow().to_pylist()
+
+
+def hour_contents(
+    s3: Any, state: LocalStackState, export_prefix: str, spec: ExportSpec, hour: datetime
+) -> tuple[int, Any]:
+    """(count, comparable) of one exported hour: its objects (plain formats) or its rows (iceberg).
+
+    Two equal values mean a reader sees the same hour. An Iceberg re-run writes new files (the old ones
+    stay until their snapshots expire), so for Iceberg the rows are what must not change.
+    """
+    if not spec.is_iceberg:
+        objects = snapshot(s3, state.bucket, names.export_partition_prefix(export_prefix, spec.name, hour))
+        return len(objects), objects
+    rows = sorted(tuple(sorted(row.items())) for row in hour_rows(s3, state, export_prefix, spec, hour))
+    return len(rows), rows

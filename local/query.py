@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 from local.resources import client
-from local.table import render
+from local.table import render_at_most
 from pipeline_config import names
 from pipeline_config.local_state import LocalStackState
 
@@ -56,7 +56,5 @@ def run_query(sql: str, max_rows: int, state_path: Path) -> int:
         raise SystemExit(
             f"error: cannot reach {state.timestream_endpoint} ({error}): is the stack up?"
         ) from None
-    print(render(columns, rows[:max_rows]))
-    if len(rows) > max_rows:
-        print(f"... more rows (raise --max-rows, now {max_rows})")
+    print(render_at_most(columns, rows, max_rows))
     return 0

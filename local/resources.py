@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from local.lake_catalog import provision_lake
 from pipeline_config import names
 from pipeline_config.local_state import LOCAL_CREDENTIALS, LocalStackState
 from pipeline_config.settings import Settings
@@ -26,10 +27,15 @@ def client(service: str, endpoint_url: str, region: str = names.LOCAL_REGION) ->
 
 
 def provision(settings: Settings, *, moto_endpoint: str, timestream_endpoint: str) -> LocalStackState:
-    """Create bucket, DLQ, streams, database and tables; returns the address book (without pids)."""
+    """Create bucket (with the lake's catalog and reference data), DLQ, streams, database and tables.
+
+    Returns the address book (without pids).
+    """
     region, account = names.LOCAL_REGION, names.LOCAL_ACCOUNT
     bucket = settings.bucket_name(account, region)
-    client("s3", moto_endpoint).create_bucket(Bucket=bucket)
+    s3 = client("s3", moto_endpoint)
+    s3.create_bucket(Bucket=bucket)
+    provision_lake(s3, moto_endpoint=moto_endpoint, bucket=bucket, timestream_database=settings.database_name)
     dlq_url = client("sqs", moto_endpoint).create_queue(QueueName=names.ingest_dlq_name(settings.stack_name))[
         "QueueUrl"
     ]

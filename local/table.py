@@ -22,6 +22,14 @@ def render(headers: Sequence[str], rows: Sequence[Sequence[object]], title: str 
     return "\n".join(out)
 
 
+def render_at_most(headers: Sequence[str], rows: Sequence[Sequence[object]], max_rows: int) -> str:
+    """`render` of the first `max_rows` rows, with a note when there are more (pass max_rows + 1 rows)."""
+    text = render(headers, rows[:max_rows])
+    if len(rows) > max_rows:
+        text += f"\n... more rows (raise --max-rows, now {max_rows})"
+    return text
+
+
 def _text(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.2f}"

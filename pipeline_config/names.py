@@ -15,11 +15,6 @@ def data_lake_bucket_name(bucket_prefix: str, account: str, region: str) -> str:
     return f"{bucket_prefix}-datalake-{account}-{region}"
 
 
-def glue_database_name(stack_name: str) -> str:
-    """The Glue/Athena database holding one table per export: `timestreampipeline_exports`."""
-    return "".join(c if c.isalnum() else "_" for c in stack_name.lower()) + "_exports"
-
-
 # --- Kinesis streams and queues (explicit physical names, shared by CDK and the local stack).
 def stream_name(stack_name: str, role: str) -> str:
     """`<stack>-raw` / `<stack>-cep`: the Kinesis stream feeding one table role."""
@@ -40,6 +35,7 @@ OUTPUT_CEP_TABLE = "CepTableName"
 OUTPUT_BUCKET = "DataLakeBucketName"
 OUTPUT_MWAA_POLICY = "MwaaPolicyArn"
 OUTPUT_GLUE_DATABASE = "GlueDatabaseName"
+OUTPUT_ATHENA_WORKGROUP = "AthenaWorkGroupName"
 OUTPUT_DLQ = "IngestFailureQueueUrl"
 
 # --- The local stack.

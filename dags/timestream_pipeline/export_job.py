@@ -29,6 +29,8 @@ class ExportPlan(TypedDict):
     bucket: str
     partition_prefix: str
     staging_prefix: str
+    namespace: str  # the lake database (Glue) holding the export's table
+    table_location: str  # an Iceberg table's location
     window_start: str
     window_end: str
     sql: str
@@ -64,6 +66,8 @@ def make_plan(
         bucket=settings.bucket,
         partition_prefix=names.export_partition_prefix(settings.export_prefix, spec.name, window.start_utc),
         staging_prefix=staging_prefix(settings.export_prefix, names.STAGING_PREFIX, spec.name, run_id),
+        namespace=names.lake_database_name(settings.database),
+        table_location=names.export_table_location(settings.bucket, settings.export_prefix, spec.name),
         window_start=window.start_utc.isoformat(),
         window_end=window.end_utc.isoformat(),
         sql=sql,
@@ -136,6 +140,8 @@ def export_rows(plan: ExportPlan, spec: ExportSpec, try_number: int) -> Written:
     from timestream_pipeline import hour_partition
 
     s3 = s3_client(plan)
+    if plan["format"] == "iceberg":
+        return export_iceberg(plan, spec, try_number, s3)
     hour_partition.clear_marker(s3, partition_of(plan))
     if plan["mode"] == "unload":
         written = export_unload(plan, try_number, s3)
@@ -149,6 +155,33 @@ def export_rows(plan: ExportPlan, spec: ExportSpec, try_number: int) -> Written:
         partition_of(plan).uri,
     )
     return written
+
+
+def export_iceberg(plan: ExportPlan, spec: ExportSpec, try_number: int, s3: Any) -> Written:
+    """iceberg format: the hour's rows replace the hour in the export's table, in one commit."""
+    from timestream_pipeline import iceberg_job
+
+    client = timestream_client(plan)
+    files, rows, snapshot_id = iceberg_job.export_hour(
+        plan, spec, s3=s3, timestream=client, partition=partition_of(plan), try_number=try_number
+    )
+    log.info(
+        "%s: %d rows in %d file(s) committed to %s.%s as snapshot %s",
+        plan["export"],
+        rows,
+        len(files),
+        plan["namespace"],
+        plan["export"],
+        snapshot_id,
+    )
+    return Written(files=files, rows=rows)
+
+
+def expire_snapshots(plan: ExportPlan) -> dict[str, int]:
+    """iceberg format: drop snapshots past the table's max age and the files only they used."""
+    from timestream_pipeline import iceberg_job
+
+    return iceberg_job.expire(plan, s3_client(plan))
 
 
 def mark_success(plan: ExportPlan, written: Written) -> list[str]:

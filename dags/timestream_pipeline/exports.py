@@ -15,7 +15,10 @@ from timestream_pipeline.errors import SettingsError
 DEFAULT_EXPORTS_FILE = Path(__file__).resolve().parent.parent / names.EXPORTS_FILE
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 COLUMN_TYPES = ("string", "double", "bigint", "boolean", "timestamp")
-FORMATS = ("parquet", "csv")
+# iceberg: one Apache Iceberg table, each hour replaced in one atomic commit (the default);
+# parquet / csv: plain Hive partitions with a `_SUCCESS` marker per hour.
+FORMATS = ("iceberg", "parquet", "csv")
+DEFAULT_FORMAT = "iceberg"
 MODES = ("query", "unload")
 SOURCE_TABLES = ("raw", "cep")
 
@@ -42,6 +45,10 @@ class ExportSpec:
     def dag_id(self) -> str:
         return names.export_dag_id(self.name)
 
+    @property
+    def is_iceberg(self) -> bool:
+        return self.format == "iceberg"
+
 
 def _require(condition: bool, where: str, message: str) -> None:
     if not condition:
@@ -64,7 +71,7 @@ def _parse_export(entry: dict, where: str, base: Path) -> ExportSpec:
     )
     source = entry.get("source_table", "raw")
     _require(source in SOURCE_TABLES, where, f"source_table={source!r} must be one of {SOURCE_TABLES}")
-    fmt = entry.get("format", "parquet")
+    fmt = entry.get("format", DEFAULT_FORMAT)
     _require(fmt in FORMATS, where, f"format={fmt!r} must be one of {FORMATS}")
     mode = entry.get("mode", "query")
     _require(mode in MODES, where, f"mode={mode!r} must be one of {MODES}")
@@ -85,6 +92,11 @@ def _parse_export(entry: dict, where: str, base: Path) -> ExportSpec:
             column.get("type") in COLUMN_TYPES,
             where,
             f"column {column.get('name')!r} type={column.get('type')!r} must be one of {COLUMN_TYPES}",
+        )
+        _require(
+            column["name"] not in names.PARTITION_COLUMNS,
+            where,
+            f"column {column['name']!r} is a partition column every export gets; rename it",
         )
         columns.append(Column(column["name"], column["type"]))
     return ExportSpec(name, sql_file, source, fmt, mode, tuple(columns), entry.get("description", ""))

@@ -60,12 +60,18 @@ def clear_marker(s3: Any, partition: HourPartition) -> None:
     s3.delete_object(Bucket=partition.bucket, Key=partition.marker_key)
 
 
-def upload_files(s3: Any, partition: HourPartition, files: Iterable[Path]) -> list[str]:
-    """Step 2: upload local part files under their own (deterministic) names; returns the names."""
+def upload_files(s3: Any, partition: HourPartition, files: Iterable[Path], token: str = "") -> list[str]:
+    """Step 2: upload local part files under their own (deterministic) names; returns the names.
+
+    With a `token` the names become `part-00000-<token>.parquet`: an Iceberg export must never
+    overwrite a file the table's current snapshot still reads.
+    """
     uploaded = []
     for path in files:
-        s3.upload_file(str(path), partition.bucket, partition.key(path.name))
-        uploaded.append(path.name)
+        stem, dot, extension = path.name.partition(".")
+        name = f"{stem}-{token}{dot}{extension}" if token else path.name
+        s3.upload_file(str(path), partition.bucket, partition.key(name))
+        uploaded.append(name)
     return uploaded
 
 

@@ -2,7 +2,8 @@
 
 The staging prefix is scoped to the run and the attempt, and is removed afterwards whatever
 happened. Which files belong to the result comes from the UNLOAD manifest (a failed UNLOAD leaves
-partial files and no manifest), never from listing the prefix.
+partial files and no manifest), never from listing the prefix. Plain formats copy the staged files
+into the hour; an Iceberg export reads the staged Parquet back and commits it (`iceberg_export`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +27,7 @@ _OPTIONS = {
     "parquet": "format = 'PARQUET', compression = 'GZIP'",
     "csv": "format = 'CSV', compression = 'GZIP', include_header = 'true'",
 }
+_OPTIONS["iceberg"] = _OPTIONS["parquet"]  # staged as Parquet, read back with pyarrow, then committed
 # Suffixes UNLOAD gives its files; a promoted file keeps its suffix, so readers know its encoding.
 _SUFFIXES = (".parquet.gz", ".csv.gz", ".parquet", ".csv", ".gz")
 _DEFAULT_SUFFIX = {"parquet": ".parquet", "csv": ".csv.gz"}
@@ -32,6 +36,14 @@ _DEFAULT_SUFFIX = {"parquet": ".parquet", "csv": ".csv.gz"}
 @dataclass(frozen=True)
 class UnloadResult:
     files: list[str]
+    rows: int
+
+
+@dataclass(frozen=True)
+class StagedUnload:
+    """The staged result files (keys in the lake bucket) the UNLOAD manifest lists, and its row count."""
+
+    keys: list[str]
     rows: int
 
 
@@ -92,24 +104,33 @@ def _read_manifest(s3: Any, uri: str, bucket: str, prefix: str) -> tuple[list[st
     return sorted(keys), int(total) if total is not None else rows
 
 
+@contextmanager
+def staged_unload(
+    *, client: Any, s3: Any, sql: str, fmt: str, bucket: str, staging: str
+) -> Iterator[StagedUnload]:
+    """UNLOAD into `staging` and yield the manifest's files; staging is cleared afterwards, always."""
+    try:
+        statement = unload_statement(sql, bucket, staging, fmt)
+        keys, rows = _read_manifest(s3, _manifest_uri(client, statement), bucket, staging)
+        yield StagedUnload(keys=keys, rows=rows)
+    except BaseException:
+        _clear_staging(s3, bucket, staging, failing=True)
+        raise
+    _clear_staging(s3, bucket, staging, failing=False)
+
+
 def unload_and_promote(
     *, client: Any, s3: Any, sql: str, fmt: str, partition: HourPartition, staging: str
 ) -> UnloadResult:
     """UNLOAD into `staging`, copy the manifest's files into the partition, always clear staging."""
-    try:
-        statement = unload_statement(sql, partition.bucket, staging, fmt)
-        keys, rows = _read_manifest(s3, _manifest_uri(client, statement), partition.bucket, staging)
+    bucket = partition.bucket
+    with staged_unload(client=client, s3=s3, sql=sql, fmt=fmt, bucket=bucket, staging=staging) as staged:
         files = []
-        for index, key in enumerate(keys):
+        for index, key in enumerate(staged.keys):
             name = promoted_name(index, key, fmt)
-            s3.copy({"Bucket": partition.bucket, "Key": key}, partition.bucket, partition.key(name))
+            s3.copy({"Bucket": bucket, "Key": key}, bucket, partition.key(name))
             files.append(name)
-        result = UnloadResult(files=files, rows=rows)
-    except BaseException:
-        _clear_staging(s3, partition.bucket, staging, failing=True)
-        raise
-    _clear_staging(s3, partition.bucket, staging, failing=False)
-    return result
+    return UnloadResult(files=files, rows=staged.rows)
 
 
 def _clear_staging(s3: Any, bucket: str, staging: str, *, failing: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -118,3 +119,30 @@ def run_hour(dag: Any, hour_end: datetime = HOUR_END) -> Any:
 
 def set_settings(monkeypatch: Any, settings: RuntimeSettings = SETTINGS) -> None:
     monkeypatch.setenv(SETTINGS_ENV, settings.to_json())
+
+
+def plain_export_dag(name: str, fmt: str = "parquet") -> Any:
+    """The shipped export DAG built for a plain format (the shipped exports are Iceberg tables)."""
+    from timestream_exports import build_export_dag
+
+    return build_export_dag(dataclasses.replace(export_spec(name), format=fmt))
+
+
+def local_catalog(moto_url: str, monkeypatch: Any) -> Any:
+    """The local stack's Iceberg catalog for the (reset) moto server, named to the DAGs as on the stack.
+
+    `provision_lake` is what the local stack runs: the lake database, the reference files, and no
+    catalog entry left from an earlier test whose files moto no longer has.
+    """
+    from local.lake_catalog import catalog_environment, open_catalog, provision_lake
+
+    for key, value in catalog_environment(moto_url).items():
+        monkeypatch.setenv(key, value)
+    provision_lake(
+        s3_client(moto_url), moto_endpoint=moto_url, bucket=BUCKET, timestream_database=SETTINGS.database
+    )
+    return open_catalog(moto_url)
+
+
+def lake_table(catalog: Any, name: str) -> Any:
+    return catalog.load_table((dag_names.lake_database_name(SETTINGS.database), name))

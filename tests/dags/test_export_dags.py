@@ -16,6 +16,7 @@ from timestream_pipeline.exports import load_exports
 
 DAGS_DIR = REPO_ROOT / "dags"
 EXPORTS = load_exports(DAGS_DIR / names.EXPORTS_FILE)
+SPECS = {spec.name: spec for spec in EXPORTS}
 
 
 def test_the_dag_folder_imports_without_errors(dag_bag: Any) -> None:
@@ -82,12 +83,25 @@ def test_each_task_retries_with_exponential_backoff_and_a_timeout(dag_bag: Any, 
     """Transient AWS errors are retried with growing delays; no task can hang forever."""
     # GIVEN the export's DAG  THEN every task retries with backoff and has an execution timeout
     dag = dag_bag.dags[names.export_dag_id(export)]
-    assert [task.task_id for task in dag.topological_sort()] == ["plan_export", "export_rows", "mark_success"]
+    last = "expire_snapshots" if SPECS[export].is_iceberg else "mark_success"
+    assert [task.task_id for task in dag.topological_sort()] == ["plan_export", "export_rows", last]
     for task in dag.tasks:
         assert task.retries == 3
         assert task.retry_exponential_backoff > 1
         assert task.max_retry_delay is not None
         assert task.execution_timeout is not None
+
+
+def test_the_shipped_exports_are_iceberg_tables_and_plain_formats_end_with_the_marker(dag_bag: Any) -> None:
+    """Iceberg is the default; a parquet or csv export still ends with the `_SUCCESS` marker task."""
+    # GIVEN the shipped exports, and one of them built as a plain Parquet export
+    from tests.dags.export_support import plain_export_dag
+
+    plain = plain_export_dag("sensor_readings", "parquet")
+    # WHEN / THEN every shipped export is Iceberg, and the plain DAG ends with mark_success
+    assert {spec.format for spec in EXPORTS} == {"iceberg"}
+    assert [task.task_id for task in plain.topological_sort()][-1] == "mark_success"
+    assert {"export", "parquet"} <= set(plain.tags)
 
 
 def test_parsing_the_dag_file_imports_no_heavy_library() -> None:

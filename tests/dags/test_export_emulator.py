@@ -1,18 +1,17 @@
 """The export DAGs against the local Timestream emulator: real SQL over real records, real UNLOAD.
 
 Where the moto tests replay canned pages, these prove the shipped SQL runs, that the half-open
-window keeps a record stamped exactly on the next hour out, and that UNLOAD output is promoted.
+window keeps a record stamped exactly on the next hour out, and that UNLOAD output reaches the
+shipped exports' Iceberg tables (through the local stack's catalog).
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-import pyarrow.parquet as pq
 import pytest
 
 from pipeline_config import names
@@ -20,6 +19,8 @@ from tests.dags import export_support as support
 from tests.dags.moto_connection import aws_connection_uri
 from timestream_ingest import names as ingest_names
 from timestream_pipeline import names as dag_names
+from timestream_pipeline.iceberg_export import ROWS_PROPERTY
+from timestream_pipeline.iceberg_schema import hour_filter
 
 # Recent enough for the table's memory store, whatever day the suite runs.
 HOUR_START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
@@ -81,12 +82,22 @@ def emulator(moto: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     server.stop()
 
 
+def hour_rows(catalog: Any, export: str) -> list[dict[str, Any]]:
+    """The exported hour as a reader of the Iceberg table sees it (declared columns only)."""
+    columns = tuple(column.name for column in support.export_spec(export).columns)
+    scan = support.lake_table(catalog, export).scan(
+        row_filter=hour_filter(HOUR_START), selected_fields=columns
+    )
+    return scan.to_arrow().to_pylist()
+
+
 def test_sensor_readings_from_real_records_keep_the_next_hours_first_record_out(
-    emulator: Any, moto: str, dag_bag: Any
+    emulator: Any, moto: str, dag_bag: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Aggregates come from the stored readings; a reading at exactly HOUR_END belongs to the next hour."""
     # GIVEN readings at the hour's first instant, inside it, and exactly at its end
-    lake = support.create_bucket(moto)
+    support.create_bucket(moto)
+    catalog = support.local_catalog(moto, monkeypatch)
     emulator.write_records(
         DatabaseName=support.SETTINGS.database,
         TableName=support.SETTINGS.raw_table,
@@ -98,11 +109,9 @@ def test_sensor_readings_from_real_records_keep_the_next_hours_first_record_out(
     )
     # WHEN the hour is exported in query mode
     run = support.run_hour(dag_bag.dags[dag_names.export_dag_id("sensor_readings")], HOUR_END)
-    # THEN one minute row holds the two in-window readings only
+    # THEN the table's hour holds one minute row with the two in-window readings only
     assert run.state == "success"
-    prefix = support.partition_prefix("sensor_readings", HOUR_START)
-    table = pq.read_table(io.BytesIO(support.objects(lake, prefix)[prefix + "part-00000.parquet"]["body"]))
-    assert table.to_pylist() == [
+    assert hour_rows(catalog, "sensor_readings") == [
         {
             "sensor_id": "sensor-01",
             "minute": HOUR_START.replace(tzinfo=None),
@@ -114,15 +123,16 @@ def test_sensor_readings_from_real_records_keep_the_next_hours_first_record_out(
             "error_count": 1,
         }
     ]
-    assert support.marker(lake, prefix)["rows"] == 1
+    assert support.lake_table(catalog, "sensor_readings").current_snapshot().summary[ROWS_PROPERTY] == "1"
 
 
-def test_cep_events_are_unloaded_promoted_and_staging_is_removed(
-    emulator: Any, moto: str, dag_bag: Any
+def test_cep_events_are_unloaded_committed_and_staging_is_removed(
+    emulator: Any, moto: str, dag_bag: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A real UNLOAD writes into staging; the hour's partition gets its file, staging ends empty."""
+    """A real UNLOAD writes into staging; the hour's staged Parquet is committed, staging ends empty."""
     # GIVEN one CEP event in the hour and one after it
     lake = support.create_bucket(moto)
+    catalog = support.local_catalog(moto, monkeypatch)
     emulator.write_records(
         DatabaseName=support.SETTINGS.database,
         TableName=support.SETTINGS.cep_table,
@@ -133,16 +143,12 @@ def test_cep_events_are_unloaded_promoted_and_staging_is_removed(
     )
     # WHEN the hour is exported in unload mode
     run = support.run_hour(dag_bag.dags[dag_names.export_dag_id("cep_events")], HOUR_END)
-    # THEN the partition holds one promoted file with the in-window event, and the marker
+    # THEN the table's hour holds the in-window event, with UNLOAD's nanoseconds cut to microseconds
     assert run.state == "success"
-    prefix = support.partition_prefix("cep_events", HOUR_START)
-    stored = support.objects(lake, prefix)
-    data_keys = sorted(key for key in stored if not key.endswith(dag_names.SUCCESS_MARKER))
-    assert len(data_keys) == 1 and data_keys[0].startswith(prefix + "part-00000.parquet")
-    rows = pq.read_table(io.BytesIO(stored[data_keys[0]]["body"])).to_pylist()
+    rows = hour_rows(catalog, "cep_events")
     assert [(row["sensor_id"], row["non_errors"], row["history"]) for row in rows] == [
         ("sensor-07", 2, "OK-WARNING")
     ]
-    assert support.marker(lake, prefix)["rows"] == 1
+    assert rows[0]["event_time"] == (HOUR_START + timedelta(minutes=15)).replace(tzinfo=None)
     # AND nothing is left in staging
     assert support.objects(lake, f"{support.SETTINGS.export_prefix}/{dag_names.STAGING_PREFIX}/") == {}

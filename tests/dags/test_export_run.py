@@ -1,4 +1,5 @@
-"""The export DAGs end to end through `dag.test()` on SQLite, with S3 and Timestream Query on moto."""
+"""A plain-format (Parquet) export DAG end to end through `dag.test()` on SQLite, with S3 and Timestream
+Query on moto: Hive partition, `_SUCCESS` marker, identical re-runs (Iceberg: test_export_iceberg.py)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ import pytest
 
 from tests.dags import export_support as support
 from tests.dags.moto_connection import aws_connection_uri, free_port
-from timestream_pipeline import names
 
 SENSOR_ROWS = [
     ["sensor-01", "2026-11-22 09:00:00.000000000", "20.5", "10.0", "31.0", "3", "1", "0"],
@@ -24,7 +24,8 @@ SENSOR_ROWS = [
 
 @pytest.fixture
 def sensor_dag(dag_bag: Any) -> Any:
-    return dag_bag.dags[names.export_dag_id("sensor_readings")]
+    """The sensor_readings export in the plain Parquet format."""
+    return support.plain_export_dag("sensor_readings", "parquet")
 
 
 @pytest.fixture

@@ -7,24 +7,22 @@ data files, a manifest and a metadata file. The DAG then does everything else fo
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from tests.dags import export_support as support
+from tests.dags.unload_support import first_attempt_staging, parquet_bytes, stage_unload_output, unload_answer
 from timestream_pipeline import names
-from timestream_pipeline.unload import attempt_prefix, staging_prefix, unload_statement
+from timestream_pipeline.unload import unload_statement
 
 EXPORT = "cep_events"
 
 
 @pytest.fixture
 def cep_dag(dag_bag: Any) -> Any:
-    return dag_bag.dags[names.export_dag_id(EXPORT)]
+    """The cep_events export in the plain Parquet format (promoted files; Iceberg: test_export_iceberg)."""
+    return support.plain_export_dag(EXPORT, "parquet")
 
 
 @pytest.fixture
@@ -41,56 +39,6 @@ def no_retries(cep_dag: Any) -> Any:
     yield cep_dag
     for task in cep_dag.tasks:
         task.retries = saved[task.task_id]
-
-
-def first_attempt_staging() -> str:
-    """Where attempt 1 of the dag.test run for HOUR_END stages (its run id is derived from the date)."""
-    from airflow.models.dagrun import DagRun
-    from airflow.utils.types import DagRunType
-
-    run_id = DagRun.generate_run_id(
-        run_type=DagRunType.MANUAL, logical_date=support.HOUR_END, run_after=support.HOUR_END
-    )
-    run_staging = staging_prefix(support.SETTINGS.export_prefix, names.STAGING_PREFIX, EXPORT, run_id)
-    return attempt_prefix(run_staging, 1)
-
-
-def parquet_bytes(rows: int) -> bytes:
-    sink = io.BytesIO()
-    pq.write_table(pa.table({"sensor_id": [f"sensor-{i:02d}" for i in range(rows)]}), sink)
-    return sink.getvalue()
-
-
-def stage_unload_output(s3: Any, staging: str, files: dict[str, bytes]) -> str:
-    """Write what UNLOAD leaves behind; returns the manifest's URI."""
-    base = f"s3://{support.BUCKET}/"
-    for name, body in files.items():
-        s3.put_object(Bucket=support.BUCKET, Key=staging + "results/" + name, Body=body)
-    manifest = {
-        "result_files": [
-            {"url": base + staging + "results/" + name, "file_metadata": {"row_count": 2}} for name in files
-        ],
-        "query_metadata": {"total_row_count": 2 * len(files), "result_format": "PARQUET"},
-        "author": {"name": "Amazon Timestream", "manifest_file_version": "1.0"},
-    }
-    s3.put_object(Bucket=support.BUCKET, Key=staging + "Q1_manifest.json", Body=json.dumps(manifest))
-    s3.put_object(Bucket=support.BUCKET, Key=staging + "Q1_metadata.json", Body=b"{}")
-    return base + staging + "Q1_manifest.json"
-
-
-def unload_answer(manifest_uri: str | None) -> list[dict[str, Any]]:
-    """The one-row result Timestream gives for an UNLOAD."""
-    columns = ["rows", "metadataFile", "manifestFile"]
-    if manifest_uri is None:
-        return [{"QueryId": "u", "ColumnInfo": [], "Rows": []}]
-    values = ["4", manifest_uri.replace("manifest", "metadata"), manifest_uri]
-    return [
-        {
-            "QueryId": "u",
-            "ColumnInfo": [{"Name": name, "Type": {"ScalarType": "VARCHAR"}} for name in columns],
-            "Rows": [{"Data": [{"ScalarValue": value} for value in values]}],
-        }
-    ]
 
 
 def test_unload_promotes_the_manifest_files_and_removes_staging(

@@ -88,5 +88,6 @@ def test_outputs_name_every_resource_a_user_needs(template: assertions.Template)
         names.OUTPUT_BUCKET: {"Ref": logical_id(tpl, "AWS::S3::Bucket", "DataLakeBucket")},
         names.OUTPUT_MWAA_POLICY: {"Ref": logical_id(tpl, "AWS::IAM::ManagedPolicy", "MwaaAccess")},
         names.OUTPUT_GLUE_DATABASE: {"Ref": logical_id(tpl, "AWS::Glue::Database", "Catalog")},
+        names.OUTPUT_ATHENA_WORKGROUP: {"Ref": logical_id(tpl, "AWS::Athena::WorkGroup", "Athena")},
         names.OUTPUT_DLQ: {"Ref": logical_id(tpl, "AWS::SQS::Queue", "IngestFailures")},
     }

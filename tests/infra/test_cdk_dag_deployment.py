@@ -9,12 +9,20 @@ from aws_cdk import assertions
 from cdk_helpers import SynthesizedStack, logical_id, resources
 
 from infra.dag_bundle import MWAA_REQUIREMENTS_FILE, dag_bundle_files
+from pipeline_config.settings import REPO_ROOT
 from timestream_pipeline import names as dag_names
+
+MWAA_BUCKET = "analytics-mwaa-source"  # the variant stack's mwaa_source_bucket
 
 
 def _deployments(tpl: dict) -> dict[str, dict]:
+    """The bucket deployments into the MWAA bucket (the lake's reference data has its own, tested apart)."""
     found = resources(tpl, "Custom::CDKBucketDeployment")
-    return {v["Properties"].get("DestinationBucketKeyPrefix", ""): v["Properties"] for v in found.values()}
+    return {
+        v["Properties"].get("DestinationBucketKeyPrefix", ""): v["Properties"]
+        for v in found.values()
+        if v["Properties"]["DestinationBucketName"] == MWAA_BUCKET
+    }
 
 
 def _staged(outdir: Path, asset_hash: str) -> Path:
@@ -23,8 +31,8 @@ def _staged(outdir: Path, asset_hash: str) -> Path:
 
 def test_no_deployment_without_an_mwaa_bucket(template: assertions.Template) -> None:
     """Without mwaa_source_bucket nothing is copied anywhere."""
-    # GIVEN the default stack / WHEN / THEN there is no bucket deployment
-    template.resource_count_is("Custom::CDKBucketDeployment", 0)
+    # GIVEN the default stack / WHEN / THEN there is no bucket deployment into an MWAA bucket
+    assert _deployments(template.to_json()) == {}
 
 
 def test_dags_and_requirements_go_to_the_mwaa_bucket_without_pruning(
@@ -36,7 +44,7 @@ def test_dags_and_requirements_go_to_the_mwaa_bucket_without_pruning(
     # WHEN / THEN one deployment targets dags/, one the bucket root, both without prune
     assert sorted(deployments) == ["", "dags/"]
     for properties in deployments.values():
-        assert properties["DestinationBucketName"] == "analytics-mwaa-source"
+        assert properties["DestinationBucketName"] == MWAA_BUCKET
         assert properties["Prune"] is False
 
 
@@ -71,8 +79,9 @@ def test_requirements_asset_is_the_mwaa_requirements_file(variant_stack: Synthes
     assert staged.read_text(encoding="utf-8") == MWAA_REQUIREMENTS_FILE.read_text(encoding="utf-8")
 
 
-def test_mwaa_requirements_carry_the_constraint_line_and_pyarrow() -> None:
-    """MWAA needs the --constraint line; the DAGs need only pyarrow, whose version the constraints pin."""
+def test_mwaa_requirements_carry_the_constraint_line_pyarrow_and_pyiceberg() -> None:
+    """MWAA needs the --constraint line; the DAGs need pyarrow (pinned by the constraints) and pyiceberg
+    with its Glue catalog (pinned to the version the DAGs are tested with, as requirements-dev.txt)."""
     # GIVEN the MWAA requirements file
     lines = [
         line
@@ -83,7 +92,12 @@ def test_mwaa_requirements_carry_the_constraint_line_and_pyarrow() -> None:
     assert lines[0] == (
         '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.0.6/constraints-3.12.txt"'
     )
-    assert lines[1:] == ["pyarrow"]
+    dev_pin = next(
+        line
+        for line in (REPO_ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
+        if line.startswith("pyiceberg")
+    )
+    assert lines[1:] == ["pyarrow", "pyiceberg[glue,pyarrow]==" + dev_pin.split("==")[1]]
 
 
 def test_bundle_excludes_tests_caches_and_local_settings(tmp_path: Path) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from aws_cdk import assertions
 from cdk_helpers import ACCOUNT, REGION, logical_id, only, resources
 
-from infra.data_lake import ABORT_INCOMPLETE_UPLOADS_DAYS, ACCESS_LOGS_PREFIX
+from infra.athena import RESULTS_PREFIX
+from infra.data_lake import ABORT_INCOMPLETE_UPLOADS_DAYS, ACCESS_LOGS_PREFIX, ATHENA_RESULTS_DAYS
 from pipeline_config.settings import Settings
 from timestream_pipeline import names
 
@@ -54,7 +55,8 @@ def test_data_lake_is_named_versioned_and_logged(template: assertions.Template) 
 def test_lifecycle_aborts_uploads_and_expires_staging_and_noncurrent_versions(
     template: assertions.Template,
 ) -> None:
-    """Incomplete uploads, UNLOAD staging left by a killed worker and old versions do not pile up."""
+    """Incomplete uploads, UNLOAD staging left by a killed worker, Athena results and old versions do not
+    pile up."""
     # GIVEN the default stack
     # WHEN the data lake's lifecycle rules are read
     rules = _bucket(template.to_json(), "DataLakeBucket")["Properties"]["LifecycleConfiguration"]["Rules"]
@@ -69,6 +71,12 @@ def test_lifecycle_aborts_uploads_and_expires_staging_and_noncurrent_versions(
             "Id": "ExpireExportStaging",
             "Prefix": f"{DEFAULTS.export_prefix}/{names.STAGING_PREFIX}/",
             "ExpirationInDays": 1,
+            "Status": "Enabled",
+        },
+        {
+            "Id": "ExpireAthenaResults",
+            "Prefix": f"{RESULTS_PREFIX}/",
+            "ExpirationInDays": ATHENA_RESULTS_DAYS,
             "Status": "Enabled",
         },
         {

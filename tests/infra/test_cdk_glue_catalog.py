@@ -1,11 +1,12 @@
-"""Athena-ready exports: one Glue table per export with partition projection over dt/hour."""
+"""Athena-ready exports: the lake database, and a Glue table with partition projection over dt/hour per
+plain export (Iceberg export tables are created by the export DAG, see tests/lake)."""
 
 from __future__ import annotations
 
 from aws_cdk import assertions
 from cdk_helpers import logical_id, only, resources
 
-from pipeline_config import names
+from lake.reference import TABLES as REFERENCE_TABLES
 from pipeline_config.settings import Settings
 from timestream_pipeline import names as dag_names
 from timestream_pipeline.exports import load_exports
@@ -20,22 +21,30 @@ def _s3_url(tpl: dict, key: str) -> dict:
     }
 
 
-def _tables(tpl: dict) -> dict[str, dict]:
+def _tables(tpl: dict, *, exports_only: bool = True) -> dict[str, dict]:
     tables = resources(tpl, "AWS::Glue::Table").values()
-    return {t["Properties"]["TableInput"]["Name"]: t["Properties"] for t in tables}
+    found = {t["Properties"]["TableInput"]["Name"]: t["Properties"] for t in tables}
+    references = {table.name for table in REFERENCE_TABLES}
+    return {name: t for name, t in found.items() if not exports_only or name not in references}
 
 
-def test_one_table_per_export_in_the_export_database(template: assertions.Template, exports_fixture) -> None:
-    """Every declared export has a table in the stack's Glue database, and nothing else does."""
-    # GIVEN the default stack built from the exports fixture
+def test_one_table_per_plain_export_in_the_lake_database(
+    template: assertions.Template, exports_fixture
+) -> None:
+    """Parquet and CSV exports and the reference tables have a Glue table; Iceberg exports do not (yet)."""
+    # GIVEN the default stack built from the exports fixture (parquet, csv and iceberg exports)
     tpl = template.to_json()
+    specs = load_exports(exports_fixture)
+    assert {spec.format for spec in specs} == {"parquet", "csv", "iceberg"}
     # WHEN the Glue database and tables are read
     database = only(tpl, "AWS::Glue::Database")
-    tables = _tables(tpl)
-    # THEN the database has the shared name and one table per export
-    database_name = names.glue_database_name(DEFAULTS.stack_name)
+    tables = _tables(tpl, exports_only=False)
+    # THEN the database is named after the Timestream database, and holds exactly those tables
+    database_name = dag_names.lake_database_name(DEFAULTS.database_name)
+    assert database_name == "timeseries_pipeline_lake"
     assert database["DatabaseInput"]["Name"] == database_name
-    assert sorted(tables) == sorted(spec.name for spec in load_exports(exports_fixture))
+    plain = [spec.name for spec in specs if not spec.is_iceberg]
+    assert sorted(tables) == sorted(plain + [table.name for table in REFERENCE_TABLES])
     assert {t["DatabaseName"] for t in tables.values()} == {database_name}
 
 
@@ -50,7 +59,7 @@ def test_tables_have_the_declared_columns_location_and_format(
         "parquet": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
         "csv": "org.apache.hadoop.hive.serde2.OpenCSVSerde",
     }
-    for spec in load_exports(exports_fixture):
+    for spec in (spec for spec in load_exports(exports_fixture) if not spec.is_iceberg):
         # WHEN the export's table is read
         storage = tables[spec.name]["TableInput"]["StorageDescriptor"]
         # THEN its columns, S3 location and SerDe follow the spec

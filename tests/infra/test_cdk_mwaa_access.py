@@ -8,9 +8,10 @@ from aws_cdk import App, Environment, Stack, assertions
 from aws_cdk import aws_s3 as s3
 from cdk_helpers import ACCOUNT, EXPORTS_FIXTURE, REGION, logical_id, only, statements
 
+from infra.glue_catalog import GlueCatalog
 from infra.mwaa_access import AIRFLOW_RBAC_ROLE, MwaaAccess
-from pipeline_config import names
 from pipeline_config.settings import Settings
+from timestream_pipeline import names as dag_names
 from timestream_pipeline.exports import load_exports
 
 DEFAULTS = Settings()
@@ -29,7 +30,7 @@ def test_policy_statements_are_exactly_what_the_dags_use(template: assertions.Te
     tpl = template.to_json()
     bucket_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::S3::Bucket", "DataLakeBucket"), "Arn"]}
     key_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::KMS::Key", "TimeseriesKey"), "Arn"]}
-    glue_db = names.glue_database_name(DEFAULTS.stack_name)
+    glue_db = dag_names.lake_database_name(DEFAULTS.database_name)
     # WHEN the policy's statements are read by Sid
     found = {sid: {k: v for k, v in s.items() if k != "Sid"} for sid, s in _by_sid(tpl).items()}
     # THEN they are exactly these
@@ -63,6 +64,20 @@ def test_policy_statements_are_exactly_what_the_dags_use(template: assertions.Te
                 GLUE + f"database/{glue_db}",
                 GLUE + f"table/{glue_db}/cep_matches",
                 GLUE + f"table/{glue_db}/device_hourly",
+            ],
+        },
+        "IcebergLakeDatabase": {
+            "Action": "glue:GetDatabase",
+            "Effect": "Allow",
+            "Resource": [GLUE + "catalog", GLUE + f"database/{glue_db}"],
+        },
+        "IcebergExportTables": {
+            "Action": ["glue:CreateTable", "glue:GetTable", "glue:UpdateTable"],
+            "Effect": "Allow",
+            "Resource": [
+                GLUE + "catalog",
+                GLUE + f"database/{glue_db}",
+                GLUE + f"table/{glue_db}/sensor_readings",
             ],
         },
         "DecryptTimestreamData": {
@@ -100,22 +115,36 @@ def test_named_environment_gets_rest_api_access_and_the_role_the_policy(
     assert only(tpl, "AWS::IAM::ManagedPolicy")["Roles"] == ["analytics-env-execution"]
 
 
-def test_unload_is_granted_only_when_an_export_uses_it() -> None:
-    """With only query-mode exports the policy does not allow timestream:Unload."""
-    # GIVEN the MwaaAccess construct alone, with every export switched to query mode
-    exports = tuple(dataclasses.replace(spec, mode="query") for spec in load_exports(EXPORTS_FIXTURE))
+def _bare_policy(**change: str) -> dict[str, dict]:
+    """The MwaaAccess construct alone (with its Glue catalog), every fixture export changed as given."""
+    exports = tuple(dataclasses.replace(spec, **change) for spec in load_exports(EXPORTS_FIXTURE))
     stack = Stack(App(), "Bare", env=Environment(account=ACCOUNT, region=REGION))
+    bucket = s3.Bucket(stack, "Bucket")
     MwaaAccess(
         stack,
         "Access",
         settings=DEFAULTS,
         exports=exports,
         table_arns=["arn:aws:timestream:eu-west-1:123456789012:database/d/table/t"],
-        bucket=s3.Bucket(stack, "Bucket"),
+        bucket=bucket,
         glue_arns=["arn:aws:glue:eu-west-1:123456789012:catalog"],
+        lake=GlueCatalog(stack, "Catalog", settings=DEFAULTS, exports=exports, bucket=bucket),
         timestream_key=None,
     )
-    # WHEN the template is synthesized
-    query = _by_sid(assertions.Template.from_stack(stack).to_json())["QueryPipelineTables"]
+    return _by_sid(assertions.Template.from_stack(stack).to_json())
+
+
+def test_unload_is_granted_only_when_an_export_uses_it() -> None:
+    """With only query-mode exports the policy does not allow timestream:Unload."""
+    # GIVEN every export switched to query mode  WHEN the policy is synthesized
+    query = _bare_policy(mode="query")["QueryPipelineTables"]
     # THEN the table statement has Select and DescribeTable only
     assert sorted(query["Action"]) == ["timestream:DescribeTable", "timestream:Select"]
+
+
+def test_iceberg_catalog_grants_exist_only_when_an_export_is_iceberg() -> None:
+    """Without Iceberg exports the DAGs never write the Glue catalog, so nothing is granted for it."""
+    # GIVEN every export switched to parquet  WHEN the policy is synthesized
+    found = _bare_policy(format="parquet")
+    # THEN neither Iceberg statement is there
+    assert not {"IcebergLakeDatabase", "IcebergExportTables"} & set(found)

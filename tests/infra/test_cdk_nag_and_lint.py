@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from aws_cdk import App, Stack, assertions
 from aws_cdk import aws_s3 as s3
-from cdk_helpers import SynthesizedStack, logical_id
+from cdk_helpers import ACCOUNT, REGION, SynthesizedStack, logical_id
 from cfnlint.api import ManualArgs, lint_file
 
 from infra.nag import check_with_cdk_nag
@@ -36,18 +36,31 @@ def test_cdk_nag_ran_and_found_nothing_unacknowledged(
 
 
 def test_default_stack_acknowledges_only_the_justified_findings(default_stack: SynthesizedStack) -> None:
-    """The default stack's acknowledgments are exactly the DLQ-of-a-DLQ rule and the justified wildcards."""
+    """The default stack's acknowledgments are exactly the DLQ-of-a-DLQ rule, the justified wildcards and
+    CDK's own deployment handler."""
     # GIVEN the default stack's validation report
     report = _report(default_stack.outdir)["AwsSolutions"]
     # WHEN the acknowledged rules are collected
     acknowledged = {finding["ruleName"] for finding in report["suppressedViolations"]}
     # THEN they are exactly the expected ones
     bucket = logical_id(default_stack.json, "AWS::S3::Bucket", "DataLakeBucket")
+    # CDK's BucketDeployment handler (it uploads the reference tables) brings its own grants.
+    deployment_handler = {
+        "AwsSolutions-L1",
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        *(
+            f"AwsSolutions-IAM5[Action::s3:{action}]"
+            for action in ("GetBucket*", "GetObject*", "List*", "Abort*", "DeleteObject*")
+        ),
+        f"AwsSolutions-IAM5[Resource::arn:aws:s3:::cdk-hnb659fds-assets-{ACCOUNT}-{REGION}/*]",
+        f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/*]",
+    }
     assert acknowledged == {
         "AwsSolutions-SQS3",
         "AwsSolutions-IAM5[Resource::*]",
         f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/quarantine/*]",
         f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/exports/*]",
+        *deployment_handler,
     }
 
 
