@@ -34,6 +34,10 @@ os.environ.update(
 for _variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
     os.environ.pop(_variable, None)
 
+from pipeline_config.node_runtime import use_project_node  # noqa: E402
+
+use_project_node()  # aws-cdk-lib's jsii runtime on the pinned Node, before any test imports aws_cdk
+
 
 @pytest.fixture(scope="session")
 def airflow_db() -> Iterator[None]:
