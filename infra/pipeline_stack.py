@@ -83,7 +83,6 @@ class PipelineStack(Stack):
             exports=exports,
             table_arns=[store.raw_table_arn, store.cep_table_arn],
             bucket=lake.bucket,
-            glue_arns=[catalog.catalog_arn, catalog.database_arn, *catalog.table_arns],
             timestream_key=store.key,
         )
         if settings.mwaa_source_bucket:
