@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from generators.records import epoch_ms
 from local import lake
+from local.demo_data import Window
 from local.demo_stages import BackfillResult, ExportedHour, Generated
 from local.esm import MappingStats
 from local.query import query_rows
@@ -23,6 +25,7 @@ PREVIEW_EXPORT = "sensor_readings"
 def summary(
     settings: Settings,
     state: LocalStackState,
+    window: Window,
     generated: list[Generated],
     ingested: dict[str, MappingStats],
     quarantine: list[lake.QuarantinedRecord],
@@ -38,15 +41,13 @@ def summary(
         )
     ]
     counts = {
-        role: query_rows(state.timestream_endpoint, f'SELECT count(*) FROM "{state.database}"."{table}"')[1][
-            0
-        ][0]
+        role: _rows_in_window(state, table, window)
         for role, table in (("raw", state.raw_table), ("cep", state.cep_table))
     }
     by_reason = lake.reasons(quarantine)
     parts.append(
         render(
-            ("mapping", "delivered", "invocations", "on-failure queue", "Timestream rows"),
+            ("mapping", "delivered", "invocations", "on-failure queue", "Timestream rows in the window"),
             [
                 (role, s.records_succeeded, s.invocations, s.records_discarded, int(counts[role]))
                 for role, s in ingested.items()
@@ -69,7 +70,7 @@ def summary(
                 (
                     e.export,
                     f"{e.hour:%Y-%m-%d %H:00}",
-                    e.run_state,
+                    "FAILED" if e.failed else e.run_state,
                     (e.marker or {}).get("rows", "-"),
                     len((e.marker or {}).get("files", [])),
                 )
@@ -96,6 +97,16 @@ def summary(
     )
     parts.append(_preview(s3, settings, state, backfill.hour))
     return "\n\n".join(parts)
+
+
+def _rows_in_window(state: LocalStackState, table: str, window: Window) -> int:
+    """Rows of the demo's hours only: the stack keeps the data of earlier runs."""
+    sql = (
+        f'SELECT count(*) FROM "{state.database}"."{table}" '
+        f"WHERE time >= from_milliseconds({epoch_ms(window.start)}) "
+        f"AND time < from_milliseconds({epoch_ms(window.end)})"
+    )
+    return int(query_rows(state.timestream_endpoint, sql)[1][0][0])
 
 
 def _preview(s3: Any, settings: Settings, state: LocalStackState, hour: datetime) -> str:
