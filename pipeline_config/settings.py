@@ -6,17 +6,17 @@ raises `SettingsError` whose one-line message names the key, the value and what 
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from pipeline_config import names
 from pipeline_config.bundles import REPO_ROOT
+from pipeline_config.context_keys import check_context_keys, feature_flags
 from timestream_pipeline import names as dag_names
 from timestream_pipeline.errors import SettingsError
 from timestream_pipeline.runtime_settings import RuntimeSettings
@@ -243,44 +243,9 @@ def load_settings(overrides: Mapping[str, Any] | None = None, path: Path | None 
     An override key that is no setting (a typo) is refused, with the closest key suggested.
     """
     context = read_cdk_json_context(path)
-    check_context_keys(overrides or {}, feature_flags(context))
+    check_context_keys(overrides or {}, SETTING_KEYS, feature_flags(context))
     context.update(overrides or {})
     return settings_from_context(context)
-
-
-# Context keys the CDK CLI writes itself (`cdk acknowledge`, telemetry); `aws:cdk:*` switches and
-# cached lookups (`availability-zones:account=...`) are recognised by their colon.
-CDK_OWN_KEYS = frozenset({"acknowledged-issue-numbers", "cli-telemetry"})
-
-
-def feature_flags(context: Mapping[str, Any]) -> set[str]:
-    """The CDK feature flags of a context (`@aws-cdk/...` keys), i.e. the ones cdk.json sets."""
-    return {key for key in context if key.startswith("@")}
-
-
-def check_context_keys(keys: Iterable[str], known_flags: Iterable[str]) -> None:
-    """Refuse a context key that is no setting (a typo), with the closest setting suggested.
-
-    Feature flags (`@...`) are many and the CDK CLI adds its own, so one that cdk.json does not set
-    is refused only when it is a near miss of one that it does (a misspelling).
-    """
-    flags = sorted(set(known_flags))
-    for key in sorted(keys):
-        if key in SETTING_KEYS or key in flags or key in CDK_OWN_KEYS:
-            continue
-        if key.startswith("@"):
-            close = difflib.get_close_matches(key, flags, n=1, cutoff=0.9)
-            if close:
-                raise SettingsError(f"unknown feature flag {key!r}: did you mean {close[0]}? (see cdk.json)")
-            continue
-        if ":" in key:  # the CLI's `aws:cdk:*` switches and cached lookups
-            continue
-        close = difflib.get_close_matches(key, SETTING_KEYS, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]}? " if close else ""
-        raise SettingsError(
-            f"unknown setting {key!r}: {hint}(the settings are the keys of cdk.json "
-            '"context", listed in README.md "Configuration")'
-        )
 
 
 def runtime_settings(settings: Settings, *, bucket: str, region: str = "") -> RuntimeSettings:

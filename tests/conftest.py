@@ -6,8 +6,6 @@ Set before anything imports boto3 or airflow, which read these at import time.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,30 +48,10 @@ def airflow_db() -> Iterator[None]:
     yield
 
 
-def copy_checkout(destination: Path) -> Path:
-    """A copy of this checkout (tracked and new files, mtimes kept) sharing `.venv` and `node_modules`.
-
-    What a user's clone looks like, with its own `.local/` (so nothing here touches this checkout's
-    local stack) and, when `destination` holds a space, a path that unquoted commands would break on.
-    """
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for relative in filter(None, listed.split("\0")):
-        source = REPO_ROOT / relative
-        if source.is_file():
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)  # kept mtimes: make sees the shared .venv as up to date
-    for shared in (".venv", "node_modules"):
-        (destination / shared).symlink_to((REPO_ROOT / shared).resolve())
-    return destination
-
-
 @pytest.fixture
 def checkout(tmp_path: Path) -> Path:
-    """A fresh copy of the checkout under a directory whose name has a space."""
+    """A copy of the checkout (sharing .venv and node_modules) under a directory whose name has a space:
+    a user's clone with its own `.local/`, where unquoted paths would break."""
+    from pipeline_config.checkout import copy_checkout
+
     return copy_checkout(tmp_path / "a clone")

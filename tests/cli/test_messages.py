@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import copy_checkout
 
+from pipeline_config.checkout import copy_checkout
 from pipeline_config.command_line import CLOSED_STDOUT, USAGE_ERROR
 from pipeline_config.settings import REPO_ROOT
 
