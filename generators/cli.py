@@ -27,7 +27,7 @@ from generators.stdout_sink import StdoutSink
 from generators.timestream_sink import TimestreamSink
 from generators.wave import WaveOptions
 from generators.workloads import WORKLOADS, generate, new_seed
-from pipeline_config.command_line import quiet_when_stdout_closes
+from pipeline_config.command_line import missing_credentials, quiet_when_stdout_closes
 from pipeline_config.local_state import LOCAL_CREDENTIALS
 
 
@@ -69,6 +69,11 @@ def build_sink(args: argparse.Namespace) -> tuple[BufferedSink, str]:
     config = Config(retries={"mode": "standard", "max_attempts": 3})
     # The local stack takes any credentials; fixed fake ones mean none need configuring for it.
     credentials = LOCAL_CREDENTIALS if where.source == LOCAL_STACK_SOURCE else {}
+    if not credentials and boto3.session.Session().get_credentials() is None:
+        target = (
+            f"stream {where.stream}" if args.target == "kinesis" else f"table {where.database}.{where.table}"
+        )
+        raise DestinationError(missing_credentials(f"send to {target}"))
     service = "kinesis" if args.target == "kinesis" else "timestream-write"
     client = boto3.client(
         service, region_name=where.region, endpoint_url=where.endpoint_url, config=config, **credentials
@@ -98,7 +103,7 @@ def _generate(args: argparse.Namespace) -> int:
     try:
         sink, description = build_sink(args)
     except DestinationError as error:
-        raise SystemExit(f"{args.workload}: error: {error}") from None
+        raise SystemExit(f"python -m generators {args.workload}: error: {error}") from None
     progress = Progress()
     print(f"{args.workload} -> {description}, seed {seed}", file=sys.stderr)
     headline = "done"

@@ -97,6 +97,12 @@ def one_line(stderr: str) -> str:
             1,
         ),
         (
+            ["generators", "sensors", "--no-local-stack", "--stream", "s", "--region", "eu-west-1"],
+            NO_AWS,
+            "python -m generators sensors: error: no AWS credentials found (needed to send to stream s)",
+            1,
+        ),
+        (
             ["generators", "sensors", "--no-local-stack", "--count", "1"],
             NO_AWS,
             "no AWS region is set to read stack 'TimestreamPipeline': pass --region or set AWS_REGION",
