@@ -1,12 +1,13 @@
-"""The README's durations, measured the way a newcomer meets them, in a fresh copy of this checkout.
+"""The README's durations, measured the way a newcomer meets them, in a fresh clone of this checkout.
 
 1. `make bootstrap` with nothing installed (pip and npm caches as this machine has them), split into
    its two parts: the virtualenv (pip) and node_modules (npm: the CDK CLI and, on Linux, Node).
 2. `make demo` right after it, beside the time the demo itself reports (the rest is make and imports).
 3. `make test`, beside pytest's own time (the rest is ruff and make), and the number of tests.
 
-Takes several minutes and a few GB in a temporary folder, deleted at the end. The load average is
-printed before and after: figures taken on a busy machine say so.
+The clone is `git clone` of this checkout's HEAD: commit what you want measured. Takes several
+minutes and a few GB in a temporary folder, deleted at the end. The load average is printed before
+and after: figures taken on a busy machine say so.
 """
 
 from __future__ import annotations
@@ -19,10 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from pipeline_config.checkout import copy_checkout
-
+REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTEST_SUMMARY = re.compile(r"=+ (?P<counts>.*?) in (?P<seconds>[\d.]+)s")
 DEMO_DONE = re.compile(r"^\[\s*(?P<seconds>[\d.]+)s\] done", re.MULTILINE)
 
@@ -54,7 +52,12 @@ def load() -> str:
 def main() -> int:
     print(f"before: {load()} on {os.cpu_count()} cores", flush=True)
     with tempfile.TemporaryDirectory(prefix="readme-figures-") as folder:
-        clone = copy_checkout(Path(folder) / "clone", share=())
+        clone = Path(folder) / "clone"
+        subprocess.run(["git", "clone", "--quiet", str(REPO_ROOT), str(clone)], check=True)
+        head = subprocess.run(
+            ["git", "log", "-1", "--format=%h %s"], cwd=clone, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        print(f"clone of {head}", flush=True)
         venv, _ = timed_make(clone, ".venv/.installed")
         node, _ = timed_make(clone, "node_modules/.installed")
         print(

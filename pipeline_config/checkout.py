@@ -1,5 +1,5 @@
-"""Copy this checkout as a clone would have it: the tests of the README and the CLIs, and the README's
-figures (bench/readme_figures.py), run in such a copy so they never touch this checkout's `.local/`.
+"""Copy this checkout (a git checkout) as a clone would have it, uncommitted changes included: the
+README's and the CLIs' tests run in such a copy, so they never touch this checkout's `.local/`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def copy_checkout(destination: Path, *, share: Iterable[str] = (".venv", "node_m
     """Tracked and new (not ignored) files, mtimes kept; `share` links to this checkout's folders.
 
     The inputs of a shared folder's bootstrap get an old mtime, so make sees that folder as up to date
-    (the checkout's own `make bootstrap` keeps it so). Share nothing to measure a fresh bootstrap.
+    (the checkout's own `make bootstrap` keeps it so).
     """
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],  # noqa: S607
