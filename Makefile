@@ -1,5 +1,6 @@
 # Two commands matter: `make demo` (the whole pipeline on the local stack) and `make test`.
-# Every target bootstraps what it needs: a .venv with pinned packages and the pinned CDK CLI.
+# Every target bootstraps what it needs: a .venv with pinned packages, the pinned CDK CLI and, on Linux,
+# the pinned Node.js that runs it (package.json).
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -8,13 +9,16 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 PIP_VERSION := 25.3
-export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
-export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+# The Node.js releases aws-cdk-lib's jsii runtime supports.
+NODE_MAJORS := 22 24
+# The project's Node (node_modules/.bin/node, when package.json could install it here) comes first.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test lint format demo lake synth deploy diff deploy-dags local-up local-down bench clean flink-test
+.PHONY: help bootstrap test lint format demo lake synth deploy diff cdk-bootstrap deploy-dags local-up \
+	local-down local-status local-restart local-reset bench readme-figures clean flink-test
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; set PYTHON=python3.x")'
@@ -24,11 +28,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm is needed for the CDK CLI: install Node.js 20+"; exit 1; }
+	@command -v npm >/dev/null || { echo "error: npm is needed to install the pinned CDK CLI: install Node.js with npm (on Linux x64/arm64 the project then brings its own Node 24)"; exit 1; }
 	npm ci --no-audit --no-fund --silent
+	@major=$$(node -p 'process.versions.node.split(".")[0]'); case " $(NODE_MAJORS) " in *" $$major "*) ;; \
+	  *) echo "error: Node.js $$(node --version) cannot run the CDK (aws-cdk-lib's jsii runtime supports Node $(NODE_MAJORS)): install Node.js 24 LTS and run make bootstrap again"; exit 1;; esac
 	@touch $@
 
-bootstrap: $(VENV)/.installed node_modules/.installed ## Create .venv and install the pinned CDK CLI
+bootstrap: $(VENV)/.installed node_modules/.installed ## Create .venv, install the pinned CDK CLI (and Node on Linux)
 
 lint: $(VENV)/.installed ## ruff (lint and format check)
 	$(PY) -m ruff check .
@@ -38,7 +44,7 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-test: bootstrap lint ## Every test: ruff, then pytest (infra, Lambda, generators, DAGs, emulator, end to end)
+test: bootstrap lint ## Every test: ruff, then pytest (infra, Lambda, generators, DAGs, emulator, CLIs, README, end to end)
 	$(PY) -m pytest
 
 # Apache Flink for the CEP differential test: its own virtualenv (apache-flink pulls ~850 MB,
@@ -61,27 +67,43 @@ demo: bootstrap ## The whole pipeline on the local stack (KEEP=1 leaves the stac
 lake: bootstrap ## Athena SQL over the local lake (SQL="SELECT ..."; default: the seed's join); needs make demo KEEP=1
 	$(PY) -m local lake $${SQL:+"$$SQL"}
 
-synth: bootstrap ## Synthesize the CDK app into cdk.out/ (cdk-nag runs on every synth)
-	$(CDK) synth --quiet
+synth: bootstrap ## Synthesize the CDK app into cdk.out/ (cdk-nag runs on every synth); CDK_ARGS="-c key=value"
+	$(CDK) synth --quiet $(CDK_ARGS)
 
-diff: bootstrap ## Show what `make deploy` would change
-	$(CDK) diff
+diff: bootstrap ## Show what `make deploy` would change; CDK_ARGS="-c key=value"
+	$(CDK) diff $(CDK_ARGS)
 
-deploy: bootstrap ## cdk deploy to the account and region of your AWS credentials
-	$(CDK) deploy --require-approval broadening
+deploy: bootstrap ## cdk deploy to the account and region of your AWS credentials; CDK_ARGS="-c key=value"
+	$(CDK) deploy --require-approval broadening $(CDK_ARGS)
 
-deploy-dags: bootstrap ## Copy dags/ + MWAA requirements to MWAA_BUCKET (DATA_LAKE_BUCKET= if the stack is not deployed)
-	@test -n "$(MWAA_BUCKET)" || { echo "usage: make deploy-dags MWAA_BUCKET=<your MWAA source bucket>"; exit 2; }
-	$(PY) -m infra.deploy_dags --bucket "$(MWAA_BUCKET)" $(if $(DATA_LAKE_BUCKET),--data-lake-bucket "$(DATA_LAKE_BUCKET)")
+cdk-bootstrap: bootstrap ## Once per AWS account and region: cdk bootstrap
+	$(CDK) bootstrap $(CDK_ARGS)
 
-local-up: bootstrap ## Start the local stack in the background (moto + local Timestream)
+deploy-dags: bootstrap ## Copy dags/ to MWAA_BUCKET [REGION=...] [DATA_LAKE_BUCKET=...] [REPLACE_REQUIREMENTS=1]
+	@test -n "$(MWAA_BUCKET)" || { echo "usage: make deploy-dags MWAA_BUCKET=<your MWAA source bucket> [REGION=<region>]"; exit 2; }
+	$(PY) -m infra.deploy_dags --bucket "$(MWAA_BUCKET)" $(if $(REGION),--region "$(REGION)") \
+	  $(if $(DATA_LAKE_BUCKET),--data-lake-bucket "$(DATA_LAKE_BUCKET)") $(if $(REPLACE_REQUIREMENTS),--replace-requirements)
+
+local-up: bootstrap ## Start the local stack in the background (moto + local Timestream), with its data
 	$(PY) -m local up
 
-local-down: $(VENV)/.installed ## Stop the local stack
+local-down: $(VENV)/.installed ## Stop the local stack (its data stays in .local/ for the next local-up)
 	$(PY) -m local down
 
-bench: bootstrap ## Print the throughput and memory figures (bench/)
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+local-status: $(VENV)/.installed ## Endpoints, names and pids of the running local stack
+	$(PY) -m local status
 
-clean: ## Remove build output and local state (keeps .venv and node_modules)
-	rm -rf cdk.out .local .ruff_cache
+local-restart: $(VENV)/.installed ## Restart one server with its data: SERVER=timestream or SERVER=moto
+	$(PY) -m local restart $(SERVER)
+
+local-reset: $(VENV)/.installed ## Stop the local stack and delete its data (asks first; YES=1 skips asking)
+	$(PY) -m local reset $(if $(YES),--yes)
+
+bench: bootstrap ## Print the throughput and memory figures (bench/)
+	@for script in bench/*.py; do [ $$script = bench/readme_figures.py ] && continue; echo "== $$script"; $(PY) $$script || exit 1; done
+
+readme-figures: bootstrap ## Measure the README's durations: bootstrap (fresh clone), demo, make test
+	$(PY) bench/readme_figures.py
+
+clean: ## Remove build output (keeps .venv, node_modules and the local stack's data: see local-reset)
+	rm -rf cdk.out .ruff_cache

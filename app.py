@@ -5,16 +5,23 @@ from __future__ import annotations
 import os
 import sys
 
-from aws_cdk import App, Environment
+from pipeline_config.node_runtime import use_project_node
 
-from infra.pipeline_stack import PipelineStack
-from pipeline_config import SettingsError
-from pipeline_config.settings import SETTING_KEYS, read_cdk_json_context, settings_from_context
-from timestream_pipeline.exports import load_exports
+use_project_node()  # before aws_cdk starts its jsii runtime on some older Node
+
+from aws_cdk import App, Environment  # noqa: E402
+
+from infra.pipeline_stack import PipelineStack  # noqa: E402
+from pipeline_config import SettingsError  # noqa: E402
+from pipeline_config.context_keys import check_context_keys, feature_flags  # noqa: E402
+from pipeline_config.settings import SETTING_KEYS, read_cdk_json_context, settings_from_context  # noqa: E402
+from timestream_pipeline.exports import load_exports  # noqa: E402
 
 try:
     # cdk.json's context as the base, so `python app.py` synthesizes like `cdk synth`; the CLI's wins.
-    app = App(context=read_cdk_json_context())
+    cdk_json = read_cdk_json_context()
+    app = App(context=cdk_json)
+    check_context_keys(app.node.get_all_context(), SETTING_KEYS, feature_flags(cdk_json))
     context = {key: app.node.try_get_context(key) for key in SETTING_KEYS}
     settings = settings_from_context({key: value for key, value in context.items() if value is not None})
     exports = load_exports()

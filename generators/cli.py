@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -12,7 +11,13 @@ from generators.alarms import AlarmOptions
 from generators.cep import CepOptions
 from generators.cli_args import build_parser
 from generators.delivery import BufferedSink, DeliveryError, RetryPolicy
-from generators.destinations import LOCAL_STACK_SOURCE, Destination, DestinationError, resolve
+from generators.destinations import (
+    LOCAL_STACK_SOURCE,
+    Destination,
+    DestinationError,
+    check_local_destination,
+    resolve,
+)
 from generators.devops import DevopsOptions
 from generators.driver import run
 from generators.kinesis_sink import KinesisSink
@@ -22,6 +27,7 @@ from generators.stdout_sink import StdoutSink
 from generators.timestream_sink import TimestreamSink
 from generators.wave import WaveOptions
 from generators.workloads import WORKLOADS, generate, new_seed
+from pipeline_config.command_line import missing_credentials, quiet_when_stdout_closes
 from pipeline_config.local_state import LOCAL_CREDENTIALS
 
 
@@ -63,24 +69,28 @@ def build_sink(args: argparse.Namespace) -> tuple[BufferedSink, str]:
     config = Config(retries={"mode": "standard", "max_attempts": 3})
     # The local stack takes any credentials; fixed fake ones mean none need configuring for it.
     credentials = LOCAL_CREDENTIALS if where.source == LOCAL_STACK_SOURCE else {}
-    if args.target == "kinesis":
-        client = boto3.client(
-            "kinesis", region_name=where.region, endpoint_url=where.endpoint_url, config=config, **credentials
+    if not credentials and boto3.session.Session().get_credentials() is None:
+        target = (
+            f"stream {where.stream}" if args.target == "kinesis" else f"table {where.database}.{where.table}"
         )
-        return KinesisSink(client, where.stream or "", retry=retry), f"stream {where.stream} ({where.source})"
+        raise DestinationError(missing_credentials(f"send to {target}"))
+    service = "kinesis" if args.target == "kinesis" else "timestream-write"
     client = boto3.client(
-        "timestream-write",
-        region_name=where.region,
-        endpoint_url=where.endpoint_url,
-        config=config,
-        **credentials,
+        service, region_name=where.region, endpoint_url=where.endpoint_url, config=config, **credentials
     )
+    check_local_destination(client, where, args.target)
+    if args.target == "kinesis":
+        return KinesisSink(client, where.stream or "", retry=retry), f"stream {where.stream} ({where.source})"
     sink = TimestreamSink(client, where.database or "", where.table or "", retry=retry)
     return sink, f"table {where.database}.{where.table} ({where.source})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    return quiet_when_stdout_closes(lambda: _generate(args))
+
+
+def _generate(args: argparse.Namespace) -> int:
     seed = args.seed if args.seed is not None else new_seed()
     records = generate(
         args.workload,
@@ -93,19 +103,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         sink, description = build_sink(args)
     except DestinationError as error:
-        raise SystemExit(f"{args.workload}: {error}") from None
+        raise SystemExit(f"python -m generators {args.workload}: error: {error}") from None
     progress = Progress()
     print(f"{args.workload} -> {description}, seed {seed}", file=sys.stderr)
     headline = "done"
     try:
-        report = run(records, sink, rate=args.rate, duration=args.duration, progress=progress)
+        run(records, sink, rate=args.rate, duration=args.duration, progress=progress)
     except KeyboardInterrupt:
         headline = "stopped by Ctrl-C"
     except DeliveryError as error:
         headline = f"stopped: {error}"
-    except BrokenPipeError:  # `| head` closed the pipe: a normal way to stop reading
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
     report = sink.report
     progress.finish(report, headline=headline)
     return 1 if report.failed else 0

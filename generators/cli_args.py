@@ -6,16 +6,7 @@ import argparse
 from datetime import UTC, datetime
 
 from generators.devops import FORMATS
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 1 or more")
-    return value
+from pipeline_config.command_line import OneLineParser, positive_int
 
 
 def positive_float(text: str) -> float:
@@ -103,7 +94,7 @@ def _common(parser: argparse.ArgumentParser, targets: tuple[str, ...], tick_defa
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m generators",
         description="Load generators for the pipeline's workloads: Kinesis, Timestream or stdout.",
         epilog="A live progress line goes to stderr; the exit status is 1 if any record was not delivered.",

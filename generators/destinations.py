@@ -11,9 +11,11 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 from pipeline_config import names
+from pipeline_config.command_line import missing_credentials
 from pipeline_config.local_state import DEFAULT_STATE_PATH, LocalStackState
 from pipeline_config.settings import SettingsError, load_settings
 
@@ -62,7 +64,7 @@ def from_local_stack(role: str | None, state_path: Path = DEFAULT_STATE_PATH) ->
 def from_stack_outputs(role: str | None, region: str | None, endpoint_url: str | None) -> Destination:
     """Names from the deployed CDK stack's outputs (needs AWS credentials)."""
     import boto3
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, NoRegionError
 
     try:
         stack_name = load_settings().stack_name
@@ -71,6 +73,17 @@ def from_stack_outputs(role: str | None, region: str | None, endpoint_url: str |
     try:
         client = boto3.client("cloudformation", region_name=region, endpoint_url=endpoint_url)
         stack = client.describe_stacks(StackName=stack_name)["Stacks"][0]
+    except NoCredentialsError as error:
+        purpose = f"read the outputs of stack {stack_name}"
+        raise DestinationError(
+            f"no local stack is running, and {missing_credentials(purpose)}; "
+            "or start the local stack (make local-up)"
+        ) from error
+    except NoRegionError as error:
+        raise DestinationError(
+            f"no local stack is running, and no AWS region is set to read stack {stack_name!r}: "
+            "pass --region or set AWS_REGION, or start the local stack (make local-up)"
+        ) from error
     except (BotoCoreError, ClientError) as error:
         raise DestinationError(
             f"no local stack is running and stack {stack_name!r} could not be read ({error}); "
@@ -117,3 +130,27 @@ def resolve(
         options = " ".join(f"--{key} NAME" for key in missing)
         raise DestinationError(f"no {', '.join(missing)} found in the {merged.source}: pass {options}")
     return merged
+
+
+def check_local_destination(client: Any, where: Destination, target: str) -> None:
+    """On the running local stack, a missing stream or table is named with what exists instead.
+
+    (Elsewhere the first call says it; here the stack is up, so "start the stack" would mislead.)
+    """
+    if where.source != LOCAL_STACK_SOURCE:
+        return
+    if target == "kinesis":
+        existing = client.list_streams()["StreamNames"]
+        if where.stream not in existing and not (where.stream or "").startswith("arn:"):
+            raise DestinationError(
+                f"stream {where.stream!r} does not exist on the running local stack (its streams: "
+                f"{', '.join(existing) or 'none'}): pass one of them with --stream, or run "
+                "`python -m local up` to re-create the pipeline's resources"
+            )
+    elif target == "timestream":
+        tables = client.list_tables(DatabaseName=where.database)["Tables"] if where.database else []
+        if where.table not in {table["TableName"] for table in tables}:
+            raise DestinationError(
+                f"table {where.database}.{where.table} does not exist on the running local stack: "
+                "pass --database and --table, or run `python -m local up` to re-create the pipeline's tables"
+            )

@@ -1,8 +1,11 @@
-"""Ship the DAG bundle and the workers' requirements to an existing MWAA source bucket.
+"""Ship the DAG bundle (and, when asked, the workers' requirements) to an existing MWAA source bucket.
 
-`prune=False`: the bucket belongs to the user's environment and may hold other teams' DAGs, which a
-pruning deployment would delete. `retain_on_delete` (the default) keeps the DAGs when the stack goes.
-MWAA installs a new requirements.txt only after the environment is updated to its new version.
+The bucket belongs to the user's environment and may hold other teams' DAGs, so the deployment may
+only write: objects under `dags/`, and the bucket-root `requirements.txt` (shared by every DAG of the
+environment) only with `mwaa_replace_requirements`. CDK's BucketDeployment would grant its copy
+function read/write/delete (and object lock) on the whole bucket; it gets an immutable role instead,
+whose one policy is written here. `prune=False` and `retain_on_delete` (the default): nothing is ever
+deleted. MWAA installs a new requirements.txt only after the environment is updated to its version.
 """
 
 from __future__ import annotations
@@ -20,16 +23,16 @@ from infra.dag_bundle import (
     relative_to_prefix,
 )
 from infra.local_bundling import copy_files_bundling
-from infra.nag import acknowledge, file_assets_bucket_objects, finding_text
+from infra.scoped_deployment import ScopedCopyRole, scoped_deployment
 from pipeline_config.settings import REPO_ROOT, Settings, runtime_settings
 from timestream_pipeline import names
 
-_HANDLER_REASON = "CDK's BucketDeployment custom resource, run only during deployments"
-_HANDLER_WILDCARD_ACTIONS = ("s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*")
+# Its own copy function (see infra/scoped_deployment.py): a memory size no other deployment uses.
+COPY_FUNCTION_MEMORY_MB = 512
 
 
 class DagDeployment(Construct):
-    """`dags/` (bundle + pipeline_settings.json) and `requirements.txt` in `settings.mwaa_source_bucket`."""
+    """`dags/` (bundle + pipeline_settings.json), and requirements.txt when asked, in the MWAA bucket."""
 
     def __init__(
         self, scope: Construct, id_: str, *, settings: Settings, data_lake_bucket: s3.IBucket
@@ -37,11 +40,24 @@ class DagDeployment(Construct):
         super().__init__(scope, id_)
         stack = Stack.of(self)
         target = s3.Bucket.from_bucket_name(self, "SourceBucket", settings.mwaa_source_bucket)
+        replace = settings.mwaa_replace_requirements
+        self.copy_role = ScopedCopyRole(
+            self,
+            "Copy",
+            target=target,
+            keys=[f"{DAGS_PREFIX}/*", *([REQUIREMENTS_KEY] if replace else [])],
+            # syncing to the bucket root (requirements.txt) lists from the root
+            list_prefix=None if replace else f"{DAGS_PREFIX}/*",
+            delete=False,
+            purpose="Copies the DAG bundle into the MWAA bucket: writes under dags/ only",
+        )
         runtime = runtime_settings(settings, bucket=data_lake_bucket.bucket_name, region=stack.region)
         bundle = relative_to_prefix(dag_bundle_files(), DAGS_PREFIX)
-        self.dags = s3deploy.BucketDeployment(
+        self.dags = scoped_deployment(
             self,
             "Dags",
+            role=self.copy_role,
+            memory_mb=COPY_FUNCTION_MEMORY_MB,
             destination_bucket=target,
             destination_key_prefix=f"{DAGS_PREFIX}/",
             sources=[
@@ -50,32 +66,14 @@ class DagDeployment(Construct):
             ],
             prune=False,
         )
-        self.requirements = s3deploy.BucketDeployment(
-            self,
-            "Requirements",
-            destination_bucket=target,
-            sources=[
-                s3deploy.Source.data(REQUIREMENTS_KEY, MWAA_REQUIREMENTS_FILE.read_text(encoding="utf-8"))
-            ],
-            prune=False,
-        )
-        acknowledge_deployment_handler(self.dags, target)
-
-
-def acknowledge_deployment_handler(deployment: s3deploy.BucketDeployment, target: s3.IBucket) -> None:
-    """CDK's singleton copy function (shared by every BucketDeployment) carries CDK's own grants."""
-    role = deployment.handler_role
-    handler = role.node.scope
-    managed = "arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-    acknowledge(role, f"AwsSolutions-IAM4[Policy::{managed}]", _HANDLER_REASON + "; it only writes its logs")
-    for action in _HANDLER_WILDCARD_ACTIONS:
-        acknowledge(
-            role, f"AwsSolutions-IAM5[Action::{action}]", _HANDLER_REASON + "; CDK's read/write grant"
-        )
-    for objects in (file_assets_bucket_objects(role), target.arn_for_objects("*")):
-        acknowledge(
-            role,
-            f"AwsSolutions-IAM5[Resource::{finding_text(role, objects)}]",
-            _HANDLER_REASON + ": it copies objects out of the CDK asset bucket into its target bucket",
-        )
-    acknowledge(handler, "AwsSolutions-L1", _HANDLER_REASON + "; its runtime is chosen by aws-cdk-lib")
+        if replace:
+            requirements = MWAA_REQUIREMENTS_FILE.read_text(encoding="utf-8")
+            self.requirements = scoped_deployment(
+                self,
+                "Requirements",
+                role=self.copy_role,
+                memory_mb=COPY_FUNCTION_MEMORY_MB,
+                destination_bucket=target,
+                sources=[s3deploy.Source.data(REQUIREMENTS_KEY, requirements)],
+                prune=False,
+            )

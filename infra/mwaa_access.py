@@ -1,8 +1,10 @@
 """What the Airflow DAGs may do, as one managed policy for an existing MWAA execution role.
 
-Exactly what the export and backfill DAGs call: query the two tables, read/write the export prefix,
-read the Glue tables, write the Iceberg export tables through pyiceberg's Glue catalog, and (when the
-environment is named) start backfills through the REST API.
+Exactly what the DAG code calls (tests/infra/test_cdk_mwaa_calls.py ties each statement to the calls
+in dags/ that need it, tests/lake records pyiceberg's Glue calls): query the two tables (and UNLOAD them,
+with UNLOAD's S3 prerequisites), read, write and delete objects under the export prefix, list that
+prefix, write the Iceberg export tables through pyiceberg's Glue catalog, and, when the environment is
+named, start backfills through its REST API. One small statement per purpose.
 """
 
 from __future__ import annotations
@@ -60,38 +62,35 @@ class MwaaAccess(Construct):
         exports: tuple[ExportSpec, ...],
         table_arns: list[str],
         bucket: s3.IBucket,
-        glue_arns: list[str],
         lake: GlueCatalog,
         timestream_key: kms.IKey | None,
     ) -> None:
         super().__init__(scope, id_)
         stack = Stack.of(self)
         export_objects = bucket.arn_for_objects(f"{settings.export_prefix}/*")
-        query_actions = ["timestream:Select", "timestream:DescribeTable"]
-        if any(spec.mode == "unload" for spec in exports):
-            query_actions.append("timestream:Unload")
         statements = [
-            iam.PolicyStatement(sid="QueryPipelineTables", actions=query_actions, resources=table_arns),
-            iam.PolicyStatement(
-                sid="TimestreamEndpointDiscovery", actions=["timestream:DescribeEndpoints"], resources=["*"]
+            _allow("QueryPipelineTables", ["timestream:Select"], table_arns),
+            _allow("TimestreamEndpointDiscovery", ["timestream:DescribeEndpoints"], ["*"]),
+            # put/copy (multipart beyond 8 MB, aborted on failure), read manifests and copies, delete
+            # an hour's marker and leftovers; UNLOAD writes its staging files here too.
+            _allow(
+                "ReadWriteExportObjects",
+                ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                [export_objects],
             ),
             iam.PolicyStatement(
-                sid="ReadWriteExports",
-                actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                resources=[export_objects],
-            ),
-            iam.PolicyStatement(
-                sid="ListExports",
+                sid="ListExportPrefix",
                 actions=["s3:ListBucket"],
                 resources=[bucket.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": [f"{settings.export_prefix}/*"]}},
             ),
-            iam.PolicyStatement(
-                sid="ReadExportCatalog",
-                actions=["glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions"],
-                resources=glue_arns,
-            ),
         ]
+        if any(spec.mode == "unload" for spec in exports):
+            statements += [
+                _allow("UnloadPipelineTables", ["timestream:Unload"], table_arns),
+                # UNLOAD's prerequisite: Timestream checks the destination bucket's ACL.
+                _allow("UnloadDestinationAcl", ["s3:GetBucketAcl"], [bucket.bucket_arn]),
+            ]
         statements += iceberg_catalog_statements(lake)
         if timestream_key is not None:
             statements.append(
@@ -105,19 +104,12 @@ class MwaaAccess(Construct):
                 )
             )
         if settings.mwaa_environment_name:
-            statements.append(
-                iam.PolicyStatement(
-                    sid="StartBackfills",
-                    actions=["airflow:InvokeRestApi"],
-                    resources=[
-                        stack.format_arn(
-                            service="airflow",
-                            resource="role",
-                            resource_name=f"{settings.mwaa_environment_name}/{AIRFLOW_RBAC_ROLE}",
-                        )
-                    ],
-                )
+            role_arn = stack.format_arn(
+                service="airflow",
+                resource="role",
+                resource_name=f"{settings.mwaa_environment_name}/{AIRFLOW_RBAC_ROLE}",
             )
+            statements.append(_allow("StartBackfills", ["airflow:InvokeRestApi"], [role_arn]))
         self.policy = iam.ManagedPolicy(
             self,
             "Policy",
@@ -133,3 +125,7 @@ class MwaaAccess(Construct):
         if settings.mwaa_execution_role_name:
             role = iam.Role.from_role_name(self, "ExecutionRole", settings.mwaa_execution_role_name)
             self.policy.attach_to_role(role)
+
+
+def _allow(sid: str, actions: list[str], resources: list[str]) -> iam.PolicyStatement:
+    return iam.PolicyStatement(sid=sid, actions=actions, resources=resources)

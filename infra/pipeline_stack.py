@@ -19,6 +19,7 @@ from infra.ingest_function import IngestFunction, powertools_layer
 from infra.mwaa_access import MwaaAccess
 from infra.nag import check_with_cdk_nag
 from infra.reference_data import ReferenceData
+from infra.scoped_deployment import acknowledge_copy_functions
 from infra.streams import Streams
 from infra.timeseries_store import TimeseriesStore
 from pipeline_config import names
@@ -98,7 +99,6 @@ class PipelineStack(Stack):
             exports=exports,
             table_arns=[store.raw_table_arn, store.cep_table_arn],
             bucket=lake.bucket,
-            glue_arns=[catalog.catalog_arn, catalog.database_arn, *catalog.table_arns],
             lake=catalog,
             timestream_key=store.key,
         )
@@ -128,6 +128,7 @@ class PipelineStack(Stack):
             functions={role: f.function for role, f in ingest.items()},
             failure_queue=failures.queue,
         )
+        acknowledge_copy_functions(self)
         Tags.of(self).add("project", ingest_names.SERVICE_NAME)
         # cdk-nag runs on every synth of this stack (app, tests, CLI) and fails it on a new finding.
         check_with_cdk_nag(self)

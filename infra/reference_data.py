@@ -12,9 +12,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
 from constructs import Construct
 
-from infra.dag_deployment import acknowledge_deployment_handler
+from infra.scoped_deployment import ScopedCopyRole, scoped_deployment
 from lake.reference import FILES_DIR, REFERENCE_PREFIX, TABLES, ReferenceTable
 
+# Its own copy function (see infra/scoped_deployment.py): a memory size no other deployment uses.
+COPY_FUNCTION_MEMORY_MB = 384
 _TEXT = {
     "input_format": "org.apache.hadoop.mapred.TextInputFormat",
     "output_format": "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
@@ -35,14 +37,24 @@ class ReferenceData(Construct):
         database_name: str,
     ) -> None:
         super().__init__(scope, id_)
-        self.deployment = s3deploy.BucketDeployment(
+        copy_role = ScopedCopyRole(
+            self,
+            "Copy",
+            target=bucket,
+            keys=[f"{REFERENCE_PREFIX}/*"],
+            list_prefix=f"{REFERENCE_PREFIX}/*",
+            delete=True,  # the prefix is pruned: S3 holds exactly the checked-in files
+            purpose="Uploads the lake's reference tables: writes under reference/ only",
+        )
+        self.deployment = scoped_deployment(
             self,
             "Files",
+            role=copy_role,
+            memory_mb=COPY_FUNCTION_MEMORY_MB,
             destination_bucket=bucket,
             destination_key_prefix=f"{REFERENCE_PREFIX}/",
             sources=[s3deploy.Source.asset(str(FILES_DIR))],
         )
-        acknowledge_deployment_handler(self.deployment, bucket)
         self.tables: dict[str, glue.CfnTable] = {}
         for table in TABLES:
             resource = self._table(table, bucket, database_name)

@@ -1,4 +1,4 @@
-"""The local stack's command line; user mistakes end as a message and a non-zero status."""
+"""The local stack's command line; user mistakes end as one line and a non-zero status."""
 
 from __future__ import annotations
 
@@ -8,12 +8,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from pipeline_config.command_line import OneLineParser, positive_int, quiet_when_stdout_closes
 from pipeline_config.local_state import DEFAULT_STATE_PATH
 from pipeline_config.settings import SettingsError, load_settings
 
+SERVERS = ("timestream", "moto")
+
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="python -m local",
         description="Run the pipeline on this machine: moto (S3, Kinesis, SQS) and the local Timestream.",
     )
@@ -24,9 +27,13 @@ def _parser() -> argparse.ArgumentParser:
         help=f"the stack's address book (default {DEFAULT_STATE_PATH}); another file runs another stack",
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start the local stack in the background and create the resources")
-    commands.add_parser("down", help="stop the local stack started by `up` and forget its state")
+    commands.add_parser("up", help="start the local stack in the background with its data (or reuse it)")
+    commands.add_parser("down", help="stop the local stack; its data stays for the next `up`")
     commands.add_parser("status", help="show whether the local stack runs, its endpoints and names")
+    restart = commands.add_parser("restart", help="restart one server of the running stack, with its data")
+    restart.add_argument("server", choices=SERVERS, help="the server to restart")
+    reset = commands.add_parser("reset", help="stop the local stack and delete its data (asks first)")
+    reset.add_argument("--yes", action="store_true", help="do not ask (needed without a terminal)")
     demo = commands.add_parser(
         "demo", help="generate, stream, ingest, export and backfill a few hours of data"
     )
@@ -34,14 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--hours", type=int, default=3, help="hours of history to generate (1-6, default 3)")
     query = commands.add_parser("query", help="run Timestream SQL against the running local stack")
     query.add_argument("sql", help='e.g. "SELECT count(*) FROM timeseries_pipeline.raw"')
-    query.add_argument("--max-rows", type=int, default=50, help="rows to print at most (default 50)")
+    query.add_argument("--max-rows", type=positive_int, default=50, help="rows to print at most (default 50)")
     lake = commands.add_parser(
         "lake", help="run Athena (Trino) SQL over the local data lake: the exports and the reference tables"
     )
     lake.add_argument(
         "sql", nargs="?", help='e.g. "SELECT count(*) FROM sensor_readings" (default: the seed\'s join)'
     )
-    lake.add_argument("--max-rows", type=int, default=50, help="rows to print at most (default 50)")
+    lake.add_argument("--max-rows", type=positive_int, default=50, help="rows to print at most (default 50)")
     esm = commands.add_parser(
         "esm", help="feed the local streams to the ingest handler, like Lambda's mapping"
     )
@@ -54,55 +61,53 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments, run the command, return the exit status."""
     arguments = _parser().parse_args(argv)
+    from local.stack import StackNotRunningError
+    from local.stack_lock import StackBusyError
+
     try:
-        return _run(arguments)
+        return quiet_when_stdout_closes(lambda: _run(arguments))
+    except (StackBusyError, StackNotRunningError, SettingsError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:  # the servers were already stopped by the commands' `finally`
         print("interrupted", file=sys.stderr)
         return 130
 
 
 def _run(arguments: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        raise SystemExit(f"error: {error}") from None
-    if arguments.command == "up":
-        from local.stack import up
-
-        state, started = up(settings, arguments.state_file)
-        print(
-            ("started" if started else "already running") + f": moto {state.moto_endpoint}, "
-            f"Timestream {state.timestream_endpoint} (state in {arguments.state_file})"
-        )
-        return 0
-    if arguments.command == "down":
-        from local.stack import down
-
-        stopped = down(arguments.state_file)
-        print("stopped " + ", ".join(stopped) if stopped else "no local stack was running")
-        return 0
+    state_path: Path = arguments.state_file
     if arguments.command == "status":
-        return _status(arguments.state_file)
+        return _status(state_path)
     if arguments.command == "query":
         from local.query import run_query
 
-        return run_query(arguments.sql, arguments.max_rows, arguments.state_file)
+        return run_query(arguments.sql, arguments.max_rows, state_path)
+    if arguments.command == "demo" and not 1 <= arguments.hours <= 6:
+        raise SystemExit(f"error: --hours={arguments.hours}: choose 1 to 6 (the demo must stay quick)")
+    settings = load_settings()
     if arguments.command == "lake":
         from local.lake_query import run_lake_query
 
-        return run_lake_query(settings, arguments.sql, arguments.max_rows, arguments.state_file)
+        return run_lake_query(settings, arguments.sql, arguments.max_rows, state_path)
     if arguments.command == "esm":
         from local.ingest import run_mappings
 
         # This process is only the mapping: per-invocation INFO logs would drown its progress lines.
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        return run_mappings(settings, follow=arguments.follow, state_path=state_path)
+    if arguments.command == "demo":
+        from local.demo import run_demo
 
-        return run_mappings(settings, follow=arguments.follow, state_path=arguments.state_file)
-    if not 1 <= arguments.hours <= 6:
-        raise SystemExit(f"error: --hours={arguments.hours}: choose 1 to 6 (the demo must stay quick)")
-    from local.demo import run_demo
+        return run_demo(settings, keep=arguments.keep, hours=arguments.hours, state_path=state_path)
+    from local import stack_commands
 
-    return run_demo(settings, keep=arguments.keep, hours=arguments.hours, state_path=arguments.state_file)
+    handlers = {
+        "up": stack_commands.up,
+        "down": stack_commands.down,
+        "restart": stack_commands.restart,
+        "reset": stack_commands.reset,
+    }
+    return handlers[arguments.command](settings, arguments, state_path)
 
 
 def _status(state_path: Path) -> int:

@@ -11,6 +11,7 @@ from typing import Any
 from local import airflow_env, lake
 from local.cep import ROLE as CEP_STAGE
 from local.demo_data import Window, demo_batches, send
+from local.demo_log import captured_output
 from local.esm import MappingStats
 from local.ingest import build_mappings
 from local.resources import client
@@ -36,6 +37,11 @@ class ExportedHour:
     hour: datetime
     run_state: str
     marker: dict[str, Any] | None
+    error: str = ""  # the exception that failed the run, from Airflow's log
+
+    @property
+    def failed(self) -> bool:
+        return self.run_state != "success" or self.marker is None
 
 
 @dataclass
@@ -46,6 +52,11 @@ class BackfillResult:
     planned: list[str] = field(default_factory=list)
     objects: int = 0
     unchanged: bool = False
+    run_states: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return not self.planned or not self.unchanged or any(s != "success" for s in self.run_states)
 
 
 def generate_and_send(state: LocalStackState, window: Window, progress: Progress) -> list[Generated]:
@@ -81,23 +92,32 @@ def read_quarantine(
 
 
 def export_hours(
-    settings: Settings, state: LocalStackState, window: Window, airflow_home: Path, progress: Progress
+    settings: Settings,
+    state: LocalStackState,
+    window: Window,
+    airflow_home: Path,
+    progress: Progress,
+    log_path: Path,
 ) -> list[ExportedHour]:
+    """Every export DAG for every hour; Airflow's output (tracebacks included) goes to `log_path`."""
     progress("Airflow: fresh metadata DB (SQLite) and the export DAGs ...")
     airflow_env.configure(settings, state, airflow_home)
-    _quiet_airflow_warnings()
-    airflow_env.reset_metadata_db()
-    specs = load_exports()
-    dags = airflow_env.load_dags([spec.dag_id for spec in specs])
+    with captured_output(log_path):
+        _quiet_airflow_warnings()
+        airflow_env.reset_metadata_db()
+        specs = load_exports()
+        dags = airflow_env.load_dags([spec.dag_id for spec in specs])
     s3 = client("s3", state.moto_endpoint)
     results = []
     for spec in specs:
         for hour in window.hours:
-            run_state = airflow_env.run_dag(dags[spec.dag_id], logical_date=hour + timedelta(hours=1))
+            with captured_output(log_path) as airflow_said:
+                run_state = airflow_env.run_dag(dags[spec.dag_id], logical_date=hour + timedelta(hours=1))
             marker = lake.exported_hour(s3, state, settings.export_prefix, spec, hour)
-            results.append(ExportedHour(spec.name, hour, run_state, marker))
-            rows = marker["rows"] if marker else "no"
-            progress(f"  {spec.dag_id} {hour:%Y-%m-%d %H:00}: {run_state}, {rows} rows")
+            exported = ExportedHour(spec.name, hour, run_state, marker, airflow_said.last_exception())
+            results.append(exported)
+            outcome = "FAILED (why: at the end)" if exported.failed else f"{run_state}, {marker['rows']} rows"
+            progress(f"  {spec.dag_id} {hour:%Y-%m-%d %H:00}: {outcome}")
     return results
 
 
@@ -118,6 +138,7 @@ def backfill_one_hour(
     window: Window,
     exports: list[ExportedHour],
     progress: Progress,
+    log_path: Path,
 ) -> BackfillResult:
     """Validate a backfill conf as the backfill DAG does, plan it with Airflow, re-run it, compare hours."""
     from timestream_pipeline.backfill_request import BackfillConfError, validate_backfill_conf
@@ -149,12 +170,12 @@ def backfill_one_hour(
     s3 = client("s3", state.moto_endpoint)
     spec = next(spec for spec in load_exports() if spec.name == BACKFILL_EXPORT)
     before = lake.hour_contents(s3, state, settings.export_prefix, spec, hour)
-    dag = airflow_env.load_dags([dag_id])[dag_id]
-    for interval_start, interval_end in airflow_env.planned_backfill_runs(
-        dag_id, request.from_date, request.to_date
-    ):
-        result.planned.append(f"{interval_start:%H:%M}-{interval_end:%H:%M}")
-        airflow_env.run_dag(dag, logical_date=interval_end)
+    with captured_output(log_path):
+        dag = airflow_env.load_dags([dag_id])[dag_id]
+        planned = airflow_env.planned_backfill_runs(dag_id, request.from_date, request.to_date)
+        for interval_start, interval_end in planned:
+            result.planned.append(f"{interval_start:%H:%M}-{interval_end:%H:%M}")
+            result.run_states.append(airflow_env.run_dag(dag, logical_date=interval_end))
     after = lake.hour_contents(s3, state, settings.export_prefix, spec, hour)
     result.objects, result.unchanged = after[0], before == after
     what = "rows" if spec.is_iceberg else "objects"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from generators.records import epoch_ms
 from local import lake
 from local.cep import ROLE as CEP_STAGE
+from local.demo_data import Window
 from local.demo_stages import BackfillResult, ExportedHour, Generated
 from local.esm import MappingStats
 from local.query import query_rows
@@ -25,6 +27,7 @@ PREVIEW_EXPORT = "sensor_readings"
 def summary(
     settings: Settings,
     state: LocalStackState,
+    window: Window,
     generated: list[Generated],
     ingested: dict[str, MappingStats],
     quarantine: list[lake.QuarantinedRecord],
@@ -40,16 +43,14 @@ def summary(
         )
     ]
     counts = {
-        role: query_rows(state.timestream_endpoint, f'SELECT count(*) FROM "{state.database}"."{table}"')[1][
-            0
-        ][0]
+        role: _rows_in_window(state, table, window)
         for role, table in (("raw", state.raw_table), ("cep", state.cep_table))
     }
     counts[CEP_STAGE] = "-> CEP stream"
     by_reason = lake.reasons(quarantine)
     parts.append(
         render(
-            ("mapping", "delivered", "invocations", "on-failure queue", "Timestream rows"),
+            ("mapping", "delivered", "invocations", "on-failure queue", "Timestream rows in the window"),
             [
                 (role, s.records_succeeded, s.invocations, s.records_discarded, counts[role])
                 for role, s in ingested.items()
@@ -73,7 +74,7 @@ def summary(
                 (
                     e.export,
                     f"{e.hour:%Y-%m-%d %H:00}",
-                    e.run_state,
+                    "FAILED" if e.failed else e.run_state,
                     (e.marker or {}).get("rows", "-"),
                     len((e.marker or {}).get("files", [])),
                 )
@@ -111,6 +112,16 @@ def _cep_rows(state: LocalStackState) -> str:
     columns, rows = query_rows(state.timestream_endpoint, sql)
     title = "2b. CEP rows the CEP stage derived from the sensor readings (first 5, from the CEP table)"
     return render(columns, rows, title)
+
+
+def _rows_in_window(state: LocalStackState, table: str, window: Window) -> int:
+    """Rows of the demo's hours only: the stack keeps the data of earlier runs."""
+    sql = (
+        f'SELECT count(*) FROM "{state.database}"."{table}" '
+        f"WHERE time >= from_milliseconds({epoch_ms(window.start)}) "
+        f"AND time < from_milliseconds({epoch_ms(window.end)})"
+    )
+    return int(query_rows(state.timestream_endpoint, sql)[1][0][0])
 
 
 def _preview(s3: Any, settings: Settings, state: LocalStackState, hour: datetime) -> str:

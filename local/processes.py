@@ -27,8 +27,13 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def spawn(module: str, arguments: list[str], log_path: Path) -> subprocess.Popen[bytes]:
-    """`python -m module arguments...` detached from our terminal's signals, output to a log file."""
+def spawn(
+    module: str, arguments: list[str], log_path: Path, *, environment: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """`python -m module arguments...` detached from our terminal's signals, output to a log file.
+
+    `environment` adds variables to ours for the child.
+    """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
         return subprocess.Popen(  # noqa: S603 - a fixed argv list, no shell
@@ -38,6 +43,7 @@ def spawn(module: str, arguments: list[str], log_path: Path) -> subprocess.Popen
             stdin=subprocess.DEVNULL,
             start_new_session=True,
             cwd=REPO_ROOT,  # `-m local.timestream` must resolve to this checkout wherever we are run from
+            env={**os.environ, **(environment or {})},
         )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.exceptions import ClientError, EndpointConnectionError, ParamValidationError
 
 from local.resources import client
 from local.table import render_at_most
 from pipeline_config import names
-from pipeline_config.local_state import LocalStackState
+
+EXAMPLE = 'python -m local query "SELECT count(*) FROM timeseries_pipeline.raw"'
 
 
 def query_rows(
@@ -41,7 +42,12 @@ def _scalar(datum: dict[str, Any]) -> Any:
 
 
 def run_query(sql: str, max_rows: int, state_path: Path) -> int:
-    state = LocalStackState.load(state_path)
+    """Print the first `max_rows` rows of `sql` as a table; every failure is one line on stderr."""
+    from local.stack import running_state
+
+    if not sql.strip():
+        raise SystemExit(f"error: the SQL is empty: pass a statement, e.g. {EXAMPLE}")
+    state = running_state(state_path)
     if state is None:
         raise SystemExit(
             "error: the local stack is not running: start it with `make local-up` or `make demo KEEP=1`"
@@ -49,12 +55,18 @@ def run_query(sql: str, max_rows: int, state_path: Path) -> int:
     try:
         columns, rows = query_rows(state.timestream_endpoint, sql, max_rows + 1)
     except ClientError as error:
-        raise SystemExit(
-            f"error: the query failed: {error.response['Error'].get('Message', error)}"
-        ) from None
+        message = _one_line(error.response["Error"].get("Message", ""))
+        raise SystemExit(f"error: the query failed: {message}") from None
+    except ParamValidationError as error:
+        raise SystemExit(f"error: the query was not sent: {_one_line(str(error))}") from None
     except (OSError, EndpointConnectionError) as error:
         raise SystemExit(
-            f"error: cannot reach {state.timestream_endpoint} ({error}): is the stack up?"
+            f"error: cannot reach the local Timestream at {state.timestream_endpoint} ({error}): "
+            "`make local-restart SERVER=timestream` restarts it"
         ) from None
     print(render_at_most(columns, rows, max_rows))
     return 0
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

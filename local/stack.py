@@ -3,26 +3,31 @@
 Two ways to run it:
 - `InProcessStack` (tests): both servers on threads of this process, gone when it stops.
 - `up()` / `down()` (`make local-up` / `make local-down`, `make demo`): detached server processes whose
-  pids go into `.local/stack.json`; `down` stops exactly those pids and removes the state.
+  pids go into `.local/stack.json`; `down` stops exactly those pids. The data stays (see stack_data):
+  the next `up`, or `restart` of one server, brings it back. Only `reset` deletes it.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from local import processes
+from local import processes, stack_data
 from local.resources import client, provision
+from local.stack_data import checkpoint_dir
 from pipeline_config.local_state import DEFAULT_STATE_PATH, LocalStackState
 from pipeline_config.settings import Settings
 
 MOTO_MODULE = "moto.server"
 TIMESTREAM_MODULE = "local.timestream"
 SERVER_MODULES = {"moto": MOTO_MODULE, "timestream": TIMESTREAM_MODULE}
-TIMESTREAM_DB_FILE = "timestream.duckdb"
+__all__ = ["InProcessStack", "checkpoint_dir", "down", "reset", "restart", "running_state", "up"]
+
+
+class StackNotRunningError(RuntimeError):
+    """A command needs the running local stack and there is none."""
 
 
 class InProcessStack:
@@ -81,49 +86,19 @@ def running_state(state_path: Path = DEFAULT_STATE_PATH) -> LocalStackState | No
 
 
 def up(settings: Settings, state_path: Path = DEFAULT_STATE_PATH) -> tuple[LocalStackState, bool]:
-    """Start the servers detached (or reuse running ones), provision, save the state.
+    """Start the servers detached with the stack's data (or reuse running ones), provision, save the state.
 
     Returns the state and whether this call started the servers.
     """
     existing = running_state(state_path)
     if existing is not None:
         return provision_existing(settings, existing, state_path), False
-    down(state_path)  # clear a stale state whose servers died
-    state_dir = state_path.parent
-    logs = state_dir / "logs"
-    moto_port, timestream_port = processes.free_port(), processes.free_port()
-    moto_endpoint = f"http://{processes.HOST}:{moto_port}"
-    timestream_endpoint = f"http://{processes.HOST}:{timestream_port}"
+    down(state_path)  # what is left of a stack that crashed (one server may still run); data stays
     started: dict[str, int] = {}
     try:
-        moto = processes.spawn(MOTO_MODULE, ["-H", processes.HOST, "-p", str(moto_port)], logs / "moto.log")
-        started["moto"] = moto.pid
-        processes.wait_until_ready(
-            "moto server",
-            moto,
-            moto_port,
-            logs / "moto.log",
-            lambda: client("s3", moto_endpoint).list_buckets(),
-        )
-        database = state_dir / TIMESTREAM_DB_FILE
-        database.unlink(missing_ok=True)  # the lake (moto) starts empty, so the tables do too
-        arguments = [
-            "serve",
-            "--port",
-            str(timestream_port),
-            "--db",
-            str(database),
-            "--s3-endpoint",
-            moto_endpoint,
-        ]
-        timestream = processes.spawn(TIMESTREAM_MODULE, arguments, logs / "timestream.log")
-        started["timestream"] = timestream.pid
-        processes.wait_until_ready(
-            "local Timestream",
-            timestream,
-            timestream_port,
-            logs / "timestream.log",
-            lambda: client("timestream-write", timestream_endpoint).list_databases(),
+        started["moto"], moto_endpoint = _start_moto(state_path, processes.free_port())
+        started["timestream"], timestream_endpoint = _start_timestream(
+            state_path, processes.free_port(), moto_endpoint
         )
         state = provision(settings, moto_endpoint=moto_endpoint, timestream_endpoint=timestream_endpoint)
     except BaseException:
@@ -133,6 +108,59 @@ def up(settings: Settings, state_path: Path = DEFAULT_STATE_PATH) -> tuple[Local
     state = _with_pids(state, started)
     state.save(state_path)
     return state, True
+
+
+def restart(settings: Settings, server: str, state_path: Path = DEFAULT_STATE_PATH) -> LocalStackState:
+    """Stop one server and start it again on the same port, with its data; the other keeps running."""
+    state = running_state(state_path)
+    if state is None:
+        raise StackNotRunningError("the local stack is not running: start it with `make local-up`")
+    processes.stop_pid(state.pids[server], SERVER_MODULES[server])
+    if server == "moto":
+        pid, _ = _start_moto(state_path, _port(state.moto_endpoint))
+    else:
+        pid, _ = _start_timestream(state_path, _port(state.timestream_endpoint), state.moto_endpoint)
+    restarted = _with_pids(state, {**state.pids, server: pid})
+    restarted.save(state_path)
+    return provision_existing(settings, restarted, state_path)
+
+
+def _start_moto(state_path: Path, port: int) -> tuple[int, str]:
+    """moto, recording every request; a recording left by an earlier run is replayed first."""
+    endpoint = f"http://{processes.HOST}:{port}"
+    log = state_path.parent / "logs" / "moto.log"
+    process = processes.spawn(
+        MOTO_MODULE,
+        ["-H", processes.HOST, "-p", str(port)],
+        log,
+        environment=stack_data.moto_environment(state_path),
+    )
+    try:
+        processes.wait_until_ready(
+            "moto server", process, port, log, lambda: client("s3", endpoint).list_buckets()
+        )
+        stack_data.replay_moto_state(endpoint, state_path)
+    except BaseException:
+        processes.stop_pid(process.pid, MOTO_MODULE)
+        raise
+    return process.pid, endpoint
+
+
+def _start_timestream(state_path: Path, port: int, moto_endpoint: str) -> tuple[int, str]:
+    """The local Timestream on its DuckDB file (kept across restarts), UNLOAD going to moto's S3."""
+    endpoint = f"http://{processes.HOST}:{port}"
+    log = state_path.parent / "logs" / "timestream.log"
+    database = stack_data.timestream_db(state_path)
+    arguments = ["serve", "--port", str(port), "--db", str(database), "--s3-endpoint", moto_endpoint]
+    process = processes.spawn(TIMESTREAM_MODULE, arguments, log)
+    processes.wait_until_ready(
+        "local Timestream",
+        process,
+        port,
+        log,
+        lambda: client("timestream-write", endpoint).list_databases(),
+    )
+    return process.pid, endpoint
 
 
 def provision_existing(settings: Settings, state: LocalStackState, state_path: Path) -> LocalStackState:
@@ -146,7 +174,7 @@ def provision_existing(settings: Settings, state: LocalStackState, state_path: P
 
 
 def down(state_path: Path = DEFAULT_STATE_PATH) -> list[str]:
-    """Stop the servers named in the state (only if they are ours), remove the state; returns what stopped."""
+    """Stop the servers named in the state (only if they are ours) and forget them; the data stays."""
     state = LocalStackState.load(state_path)
     stopped = []
     if state is not None:
@@ -155,15 +183,18 @@ def down(state_path: Path = DEFAULT_STATE_PATH) -> list[str]:
             if module and processes.stop_pid(pid, module):
                 stopped.append(f"{name} (pid {pid})")
         state_path.unlink(missing_ok=True)
-    (state_path.parent / TIMESTREAM_DB_FILE).unlink(missing_ok=True)
-    shutil.rmtree(state_path.parent / "esm", ignore_errors=True)
     return stopped
+
+
+def reset(state_path: Path = DEFAULT_STATE_PATH) -> tuple[list[str], list[Path]]:
+    """Stop the stack and delete its data: returns what was stopped and what was deleted."""
+    stopped = down(state_path)
+    return stopped, stack_data.delete_data(state_path)
 
 
 def _with_pids(state: LocalStackState, pids: dict[str, int]) -> LocalStackState:
     return replace(state, pids=dict(pids))
 
 
-def checkpoint_dir(state_path: Path = DEFAULT_STATE_PATH) -> Path:
-    """Where the local event source mappings keep their checkpoints (removed by `down`)."""
-    return state_path.parent / "esm"
+def _port(endpoint: str) -> int:
+    return int(endpoint.rsplit(":", 1)[1])

@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline_config import names
 from pipeline_config.bundles import REPO_ROOT
+from pipeline_config.context_keys import check_context_keys, feature_flags
 from timestream_pipeline import names as dag_names
 from timestream_pipeline.errors import SettingsError
 from timestream_pipeline.runtime_settings import RuntimeSettings
@@ -97,6 +98,7 @@ class Settings:
     mwaa_environment_name: str = ""
     mwaa_execution_role_name: str = ""
     mwaa_source_bucket: str = ""
+    mwaa_replace_requirements: bool = False
 
     def __post_init__(self) -> None:
         for key, check in _CHECKS.items():
@@ -191,6 +193,7 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "mwaa_environment_name": _pattern(_MWAA_NAME, "an MWAA environment name", optional=True),
     "mwaa_execution_role_name": _pattern(_IAM_ROLE_NAME, "an IAM role name", optional=True),
     "mwaa_source_bucket": _pattern(_BUCKET_NAME, "an S3 bucket name", optional=True),
+    "mwaa_replace_requirements": _boolean,
 }
 
 SETTING_KEYS: tuple[str, ...] = tuple(f.name for f in fields(Settings))
@@ -235,8 +238,12 @@ def read_cdk_json_context(path: Path | None = None) -> dict[str, Any]:
 
 
 def load_settings(overrides: Mapping[str, Any] | None = None, path: Path | None = None) -> Settings:
-    """Settings from cdk.json's context, with `overrides` (e.g. `-c` values) applied on top."""
+    """Settings from cdk.json's context, with `overrides` (e.g. `-c` values) applied on top.
+
+    An override key that is no setting (a typo) is refused, with the closest key suggested.
+    """
     context = read_cdk_json_context(path)
+    check_context_keys(overrides or {}, SETTING_KEYS, feature_flags(context))
     context.update(overrides or {})
     return settings_from_context(context)
 

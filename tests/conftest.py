@@ -34,6 +34,10 @@ os.environ.update(
 for _variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_DEFAULT_PROFILE"):
     os.environ.pop(_variable, None)
 
+from pipeline_config.node_runtime import use_project_node  # noqa: E402
+
+use_project_node()  # aws-cdk-lib's jsii runtime on the pinned Node, before any test imports aws_cdk
+
 
 @pytest.fixture(scope="session")
 def airflow_db() -> Iterator[None]:
@@ -42,3 +46,12 @@ def airflow_db() -> Iterator[None]:
 
     db.resetdb()
     yield
+
+
+@pytest.fixture
+def checkout(tmp_path: Path) -> Path:
+    """A copy of the checkout (sharing .venv and node_modules) under a directory whose name has a space:
+    a user's clone with its own `.local/`, where unquoted paths would break."""
+    from pipeline_config.checkout import copy_checkout
+
+    return copy_checkout(tmp_path / "a clone")

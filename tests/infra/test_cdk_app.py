@@ -45,6 +45,32 @@ def test_bad_setting_stops_synth_with_one_line(key: str, value: str, allowed: st
     assert not (tmp_path / "PipelineStack.template.json").exists()
 
 
+def test_a_misspelt_setting_stops_synth_with_the_closest_key(tmp_path: Path) -> None:
+    """`-c lambda_batchsize=10` is no setting: one line suggesting lambda_batch_size, no template."""
+    # GIVEN a `-c` key with a typo
+    # WHEN the app is synthesized
+    result = _run_app({"lambda_batchsize": "10"}, tmp_path)
+    # THEN it exits 1 with one line naming the key and the closest setting
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "error: unknown setting 'lambda_batchsize': did you mean lambda_batch_size? (the settings are the "
+        'keys of cdk.json "context", listed in README.md "Configuration")'
+    ]
+    assert not (tmp_path / "PipelineStack.template.json").exists()
+
+
+def test_cdk_json_runs_the_app_in_the_venv_or_says_how_to_make_it(tmp_path: Path) -> None:
+    """cdk.json's app command uses .venv/bin/python; without .venv it says to run make bootstrap."""
+    # GIVEN cdk.json's app command and a folder without .venv
+    app = json.loads((REPO_ROOT / "cdk.json").read_text(encoding="utf-8"))["app"]
+    # WHEN the CDK CLI would run it there (through a shell)
+    result = subprocess.run(["sh", "-c", app], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    # THEN it names the project's interpreter and says what to do, in one line
+    assert app.endswith(".venv/bin/python app.py")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: .venv/bin/python is missing: run make bootstrap first"
+
+
 @pytest.mark.slow
 def test_pinned_cdk_cli_synthesizes_the_app(tmp_path: Path) -> None:
     """`cdk synth` with the pinned CLI reads the app's cloud assembly, applying a `-c` override."""

@@ -6,11 +6,21 @@ import json
 from pathlib import Path
 
 from aws_cdk import assertions
-from cdk_helpers import SynthesizedStack, logical_id, resources
+from cdk_helpers import (
+    EXPORTS_FIXTURE,
+    SynthesizedStack,
+    as_list,
+    logical_id,
+    resources,
+    statements,
+    synthesize,
+)
+from conftest import VARIANT_SETTINGS
 
 from infra.dag_bundle import MWAA_REQUIREMENTS_FILE, dag_bundle_files
-from pipeline_config.settings import REPO_ROOT
+from pipeline_config.settings import REPO_ROOT, Settings
 from timestream_pipeline import names as dag_names
+from timestream_pipeline.exports import load_exports
 
 MWAA_BUCKET = "analytics-mwaa-source"  # the variant stack's mwaa_source_bucket
 
@@ -35,17 +45,39 @@ def test_no_deployment_without_an_mwaa_bucket(template: assertions.Template) -> 
     assert _deployments(template.to_json()) == {}
 
 
-def test_dags_and_requirements_go_to_the_mwaa_bucket_without_pruning(
-    variant_template: assertions.Template,
-) -> None:
-    """dags/ and requirements.txt land in the given bucket; other objects there are never deleted."""
-    # GIVEN the variant with mwaa_source_bucket set
+def test_only_dags_go_to_the_mwaa_bucket_without_pruning(variant_template: assertions.Template) -> None:
+    """dags/ lands in the given bucket; other objects there (other teams' DAGs) are never deleted, and
+    the shared requirements.txt is left alone unless mwaa_replace_requirements asks."""
+    # GIVEN the variant with mwaa_source_bucket set (and mwaa_replace_requirements off)
     deployments = _deployments(variant_template.to_json())
-    # WHEN / THEN one deployment targets dags/, one the bucket root, both without prune
-    assert sorted(deployments) == ["", "dags/"]
-    for properties in deployments.values():
-        assert properties["DestinationBucketName"] == MWAA_BUCKET
-        assert properties["Prune"] is False
+    # WHEN / THEN one deployment targets dags/, without prune and keeping its objects on delete
+    assert sorted(deployments) == ["dags/"]
+    assert deployments["dags/"]["DestinationBucketName"] == MWAA_BUCKET
+    assert deployments["dags/"]["Prune"] is False
+    assert deployments["dags/"].get("RetainOnDelete", True) is True
+
+
+def test_requirements_are_replaced_only_when_asked(tmp_path: Path) -> None:
+    """With mwaa_replace_requirements the bucket-root requirements.txt is deployed too, and the copy
+    function may put that one key beside dags/."""
+    # GIVEN the variant settings plus mwaa_replace_requirements
+    settings = Settings(**{**VARIANT_SETTINGS, "mwaa_replace_requirements": True})  # type: ignore[arg-type]
+    # WHEN the stack is synthesized
+    tpl = synthesize(settings, load_exports(EXPORTS_FIXTURE), tmp_path).json
+    # THEN a second deployment writes mwaa/requirements.txt, unchanged, to the bucket root
+    root = _deployments(tpl)[""]
+    assert root["Prune"] is False
+    (asset_key,) = root["SourceObjectKeys"]
+    staged = _staged(tmp_path, asset_key) / "requirements.txt"
+    assert staged.read_text(encoding="utf-8") == MWAA_REQUIREMENTS_FILE.read_text(encoding="utf-8")
+    # AND the copy function may put that one key beside dags/
+    policy = resources(tpl, "AWS::IAM::Policy")[logical_id(tpl, "AWS::IAM::Policy", "DagDeploymentCopyRole")]
+    puts = [s for s in statements(policy["Properties"]) if s["Action"] == "s3:PutObject"]
+    writes = sorted(r for s in puts for r in as_list(s["Resource"]))
+    assert writes == [
+        "arn:aws:s3:::analytics-mwaa-source/dags/*",
+        "arn:aws:s3:::analytics-mwaa-source/requirements.txt",
+    ]
 
 
 def test_dag_asset_holds_the_bundle_and_the_runtime_settings(variant_stack: SynthesizedStack) -> None:
@@ -66,17 +98,6 @@ def test_dag_asset_holds_the_bundle_and_the_runtime_settings(variant_stack: Synt
     marker = document["bucket"]
     bucket_id = logical_id(variant_stack.json, "AWS::S3::Bucket", "DataLakeBucket")
     assert {marker: {"Ref": bucket_id}} in dags["SourceMarkers"]
-
-
-def test_requirements_asset_is_the_mwaa_requirements_file(variant_stack: SynthesizedStack) -> None:
-    """The root deployment uploads mwaa/requirements.txt as requirements.txt, unchanged."""
-    # GIVEN the variant's assembly
-    root = _deployments(variant_stack.json)[""]
-    (asset_key,) = root["SourceObjectKeys"]
-    # WHEN the staged requirements file is read
-    staged = _staged(variant_stack.outdir, asset_key) / "requirements.txt"
-    # THEN it is byte for byte the repository's MWAA requirements
-    assert staged.read_text(encoding="utf-8") == MWAA_REQUIREMENTS_FILE.read_text(encoding="utf-8")
 
 
 def test_mwaa_requirements_carry_the_constraint_line_pyarrow_and_pyiceberg() -> None:

@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from infra.dag_bundle import MWAA_REQUIREMENTS_FILE, REQUIREMENTS_KEY, SETTINGS_KEY, dag_bundle_files
-from infra.deploy_dags import main
+from infra.deploy_dags import keys_to_upload, main
 from pipeline_config import names
 from pipeline_config.settings import Settings
 
@@ -33,17 +33,45 @@ def _keys(client: object) -> set[str]:
     return {item["Key"] for page in pages for item in page.get("Contents", [])}
 
 
-def test_uploads_bundle_settings_and_requirements(s3: object, capsys: pytest.CaptureFixture[str]) -> None:
-    """Every bundle file, the runtime settings and requirements.txt land in the MWAA bucket."""
-    # GIVEN an MWAA bucket and a known data lake bucket
+def test_uploads_the_bundle_and_settings_under_dags_only(
+    s3: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The bundle and the runtime settings land under dags/; the shared requirements.txt is untouched."""
+    # GIVEN an MWAA bucket whose requirements.txt belongs to the environment
+    s3.put_object(Bucket=MWAA_BUCKET, Key=REQUIREMENTS_KEY, Body=b"other-teams-package==1.0\n")  # type: ignore[attr-defined]
     # WHEN the DAGs are deployed
     code = main(["--bucket", MWAA_BUCKET, "--data-lake-bucket", LAKE, "--region", REGION])
-    # THEN exactly the bundle plus settings and requirements are there, and the version is printed
+    # THEN exactly the bundle plus settings were written, all under dags/, and the user is told
     assert code == 0
     assert _keys(s3) == {*dag_bundle_files(), SETTINGS_KEY, REQUIREMENTS_KEY}
+    assert all(key.startswith("dags/") for key in keys_to_upload(replace_requirements=False))
+    requirements = s3.get_object(Bucket=MWAA_BUCKET, Key=REQUIREMENTS_KEY)["Body"].read()  # type: ignore[attr-defined]
+    assert requirements == b"other-teams-package==1.0\n"
+    assert f"{REQUIREMENTS_KEY} left as it is" in capsys.readouterr().out
+
+
+def test_requirements_are_replaced_only_when_asked(s3: object, capsys: pytest.CaptureFixture[str]) -> None:
+    """--replace-requirements puts mwaa/requirements.txt at the bucket root and prints its version."""
+    # GIVEN an MWAA bucket
+    # WHEN the DAGs are deployed with --replace-requirements
+    code = main(
+        ["--bucket", MWAA_BUCKET, "--data-lake-bucket", LAKE, "--region", REGION, "--replace-requirements"]
+    )
+    # THEN requirements.txt is the repository's, and its version is printed
+    assert code == 0
     requirements = s3.get_object(Bucket=MWAA_BUCKET, Key=REQUIREMENTS_KEY)["Body"].read()  # type: ignore[attr-defined]
     assert requirements == MWAA_REQUIREMENTS_FILE.read_bytes()
     assert f"{REQUIREMENTS_KEY} version " in capsys.readouterr().out
+
+
+def test_the_setting_asks_for_the_requirements_too(s3: object) -> None:
+    """-c mwaa_replace_requirements=true (or cdk.json) does what --replace-requirements does."""
+    # GIVEN / WHEN the DAGs are deployed with the setting on
+    where = ["--bucket", MWAA_BUCKET, "--data-lake-bucket", LAKE, "--region", REGION]
+    code = main([*where, "-c", "mwaa_replace_requirements=true"])
+    # THEN requirements.txt was written
+    assert code == 0
+    assert REQUIREMENTS_KEY in _keys(s3)
 
 
 def test_runtime_settings_name_the_lake_and_honour_overrides(s3: object) -> None:

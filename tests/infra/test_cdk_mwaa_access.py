@@ -25,46 +25,35 @@ def _by_sid(tpl: dict) -> dict[str, dict]:
 
 
 def test_policy_statements_are_exactly_what_the_dags_use(template: assertions.Template) -> None:
-    """Query, endpoints, export objects, listing, Glue read and key use, each on its own resources."""
+    """Query, UNLOAD and its bucket ACL check, endpoints, export objects, listing, key use, each scoped."""
     # GIVEN the default stack (customer-managed key, an UNLOAD export, no MWAA environment)
     tpl = template.to_json()
     bucket_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::S3::Bucket", "DataLakeBucket"), "Arn"]}
     key_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::KMS::Key", "TimeseriesKey"), "Arn"]}
     glue_db = dag_names.lake_database_name(DEFAULTS.database_name)
+    tables = [TABLE_ARN + DEFAULTS.cep_table_name, TABLE_ARN + DEFAULTS.raw_table_name]
     # WHEN the policy's statements are read by Sid
     found = {sid: {k: v for k, v in s.items() if k != "Sid"} for sid, s in _by_sid(tpl).items()}
-    # THEN they are exactly these
+    # THEN they are exactly these (no Glue, no DescribeTable: no DAG calls them)
     assert found == {
-        "QueryPipelineTables": {
-            "Action": ["timestream:DescribeTable", "timestream:Select", "timestream:Unload"],
-            "Effect": "Allow",
-            "Resource": [TABLE_ARN + DEFAULTS.cep_table_name, TABLE_ARN + DEFAULTS.raw_table_name],
-        },
+        "QueryPipelineTables": {"Action": "timestream:Select", "Effect": "Allow", "Resource": tables},
+        "UnloadPipelineTables": {"Action": "timestream:Unload", "Effect": "Allow", "Resource": tables},
+        "UnloadDestinationAcl": {"Action": "s3:GetBucketAcl", "Effect": "Allow", "Resource": bucket_arn},
         "TimestreamEndpointDiscovery": {
             "Action": "timestream:DescribeEndpoints",
             "Effect": "Allow",
             "Resource": "*",
         },
-        "ReadWriteExports": {
-            "Action": ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+        "ReadWriteExportObjects": {
+            "Action": ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
             "Effect": "Allow",
             "Resource": {"Fn::Join": ["", [bucket_arn, f"/{DEFAULTS.export_prefix}/*"]]},
         },
-        "ListExports": {
+        "ListExportPrefix": {
             "Action": "s3:ListBucket",
             "Condition": {"StringLike": {"s3:prefix": [f"{DEFAULTS.export_prefix}/*"]}},
             "Effect": "Allow",
             "Resource": bucket_arn,
-        },
-        "ReadExportCatalog": {
-            "Action": ["glue:GetDatabase", "glue:GetPartitions", "glue:GetTable", "glue:GetTables"],
-            "Effect": "Allow",
-            "Resource": [
-                GLUE + "catalog",
-                GLUE + f"database/{glue_db}",
-                GLUE + f"table/{glue_db}/cep_matches",
-                GLUE + f"table/{glue_db}/device_hourly",
-            ],
         },
         "IcebergLakeDatabase": {
             "Action": "glue:GetDatabase",
@@ -127,7 +116,6 @@ def _bare_policy(**change: str) -> dict[str, dict]:
         exports=exports,
         table_arns=["arn:aws:timestream:eu-west-1:123456789012:database/d/table/t"],
         bucket=bucket,
-        glue_arns=["arn:aws:glue:eu-west-1:123456789012:catalog"],
         lake=GlueCatalog(stack, "Catalog", settings=DEFAULTS, exports=exports, bucket=bucket),
         timestream_key=None,
     )
@@ -137,9 +125,11 @@ def _bare_policy(**change: str) -> dict[str, dict]:
 def test_unload_is_granted_only_when_an_export_uses_it() -> None:
     """With only query-mode exports the policy does not allow timestream:Unload."""
     # GIVEN every export switched to query mode  WHEN the policy is synthesized
-    query = _bare_policy(mode="query")["QueryPipelineTables"]
-    # THEN the table statement has Select and DescribeTable only
-    assert sorted(query["Action"]) == ["timestream:DescribeTable", "timestream:Select"]
+    found = _bare_policy(mode="query")
+    query = found["QueryPipelineTables"]["Action"]
+    # THEN the tables may be queried but not unloaded, and the bucket's ACL is not readable
+    assert query == "timestream:Select"
+    assert "UnloadPipelineTables" not in found and "UnloadDestinationAcl" not in found
 
 
 def test_iceberg_catalog_grants_exist_only_when_an_export_is_iceberg() -> None:

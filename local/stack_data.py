@@ -1,0 +1,81 @@
+"""Where the local stack keeps its data between runs, how moto's in-memory state survives a restart,
+and the one explicit way to delete it all (`python -m local reset`).
+
+- The local Timestream writes to a DuckDB file: its tables and rows outlive the process.
+- moto keeps every resource (streams and their records, buckets and objects, queues) in the memory of
+  its process. moto's own recorder appends every request it serves to a file; a restarted moto server
+  replays that file (moto's `/moto-api/recorder/replay-recording`) and so holds the same streams with
+  the same shards and sequence numbers, the same objects and the same queues. Replayed records get a new
+  arrival time, and messages that were received and deleted from a queue come back.
+- The local event source mapping's checkpoints stay valid because the sequence numbers do.
+"""
+
+from __future__ import annotations
+
+import shutil
+import urllib.request
+from pathlib import Path
+
+from pipeline_config.local_state import DEFAULT_STATE_PATH
+
+TIMESTREAM_DB_FILE = "timestream.duckdb"
+MOTO_RECORDING_FILE = "moto-recording.jsonl"
+CHECKPOINT_DIR = "esm"
+REPLAY_TIMEOUT_SECONDS = 300
+
+
+def timestream_db(state_path: Path = DEFAULT_STATE_PATH) -> Path:
+    return state_path.parent / TIMESTREAM_DB_FILE
+
+
+def moto_recording(state_path: Path = DEFAULT_STATE_PATH) -> Path:
+    return state_path.parent / MOTO_RECORDING_FILE
+
+
+def checkpoint_dir(state_path: Path = DEFAULT_STATE_PATH) -> Path:
+    """Where the local event source mappings keep their checkpoints (one file per stream)."""
+    return state_path.parent / CHECKPOINT_DIR
+
+
+def data_paths(state_path: Path = DEFAULT_STATE_PATH) -> list[Path]:
+    """Every file or folder holding the stack's data (what `reset` deletes)."""
+    db = timestream_db(state_path)
+    return [db, db.with_name(db.name + ".wal"), moto_recording(state_path), checkpoint_dir(state_path)]
+
+
+def existing_data(state_path: Path = DEFAULT_STATE_PATH) -> list[Path]:
+    return [path for path in data_paths(state_path) if path.exists()]
+
+
+def moto_environment(state_path: Path = DEFAULT_STATE_PATH) -> dict[str, str]:
+    """Variables that make a moto server record every request it serves into the stack's recording."""
+    return {"MOTO_ENABLE_RECORDING": "true", "MOTO_RECORDER_FILEPATH": str(moto_recording(state_path))}
+
+
+def replay_moto_state(moto_endpoint: str, state_path: Path = DEFAULT_STATE_PATH) -> int:
+    """Replay the recording into a freshly started moto server; returns the requests replayed.
+
+    moto does not record the replay itself, so the file is not doubled. Nothing else may talk to the
+    server meanwhile (the stack's lock sees to that).
+    """
+    recording = moto_recording(state_path)
+    if not recording.is_file() or recording.stat().st_size == 0:
+        return 0
+    with recording.open("rb") as lines:
+        requests = sum(1 for _ in lines)
+    url = f"{moto_endpoint}/moto-api/recorder/replay-recording"
+    request = urllib.request.Request(url, method="POST")  # noqa: S310 - our own loopback server
+    with urllib.request.urlopen(request, timeout=REPLAY_TIMEOUT_SECONDS):  # noqa: S310
+        pass
+    return requests
+
+
+def delete_data(state_path: Path = DEFAULT_STATE_PATH) -> list[Path]:
+    """Delete the stack's data (the servers must be stopped); returns what was deleted."""
+    deleted = existing_data(state_path)
+    for path in deleted:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    return deleted

@@ -1,0 +1,196 @@
+"""The local stack keeps its data: across down/up, a crash and a one-server restart; only reset deletes it.
+One holder of the stack's lock at a time; a killed holder's lock is taken over.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local import stack_data
+from local.cli import main
+from local.query import query_rows
+from local.resources import client
+from local.stack import down, restart, running_state, up
+from local.stack_lock import StackBusyError, stack_lock
+from pipeline_config.local_state import LocalStackState
+from pipeline_config.settings import REPO_ROOT, Settings, load_settings
+
+
+@pytest.fixture(scope="module")
+def settings() -> Settings:
+    return load_settings()
+
+
+def _rows(state: LocalStackState) -> int:
+    sql = f'SELECT count(*) FROM "{state.database}"."{state.raw_table}"'
+    return int(query_rows(state.timestream_endpoint, sql)[1][0][0])
+
+
+def _write_one_row(state: LocalStackState) -> None:
+    client("timestream-write", state.timestream_endpoint).write_records(
+        DatabaseName=state.database,
+        TableName=state.raw_table,
+        Records=[
+            {
+                "Dimensions": [{"Name": "sensor_id", "Value": "kept"}],
+                "MeasureName": "temperature",
+                "MeasureValue": "21.5",
+                "MeasureValueType": "DOUBLE",
+                "Time": str(int(time.time() * 1000)),
+            }
+        ],
+    )
+
+
+def _moto_data(state: LocalStackState) -> tuple[list[str], bytes]:
+    """The raw stream's sequence numbers (shard 0) and the test object's body."""
+    kinesis = client("kinesis", state.moto_endpoint)
+    shard = kinesis.list_shards(StreamName=state.raw_stream)["Shards"][0]["ShardId"]
+    iterator = kinesis.get_shard_iterator(
+        StreamName=state.raw_stream, ShardId=shard, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    sequence = [r["SequenceNumber"] for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
+    body = client("s3", state.moto_endpoint).get_object(Bucket=state.bucket, Key="kept.txt")["Body"].read()
+    return sequence, body
+
+
+def _put_moto_data(state: LocalStackState) -> None:
+    kinesis = client("kinesis", state.moto_endpoint)
+    shard = kinesis.list_shards(StreamName=state.raw_stream)["Shards"][0]
+    records = [
+        {"Data": b"x", "PartitionKey": "p", "ExplicitHashKey": shard["HashKeyRange"]["StartingHashKey"]}
+    ]
+    kinesis.put_records(StreamName=state.raw_stream, Records=records * 3)
+    client("s3", state.moto_endpoint).put_object(Bucket=state.bucket, Key="kept.txt", Body=b"kept")
+
+
+@dataclass(frozen=True)
+class StackWithData:
+    state_path: Path
+    state: LocalStackState
+    moto_data: tuple[list[str], bytes]
+
+
+@pytest.fixture
+def stack_with_data(settings: Settings, tmp_path: Path) -> Iterator[StackWithData]:
+    """A detached stack holding a Timestream row, three Kinesis records and an S3 object; stopped after."""
+    state_path = tmp_path / "stack.json"
+    try:
+        state, _ = up(settings, state_path)
+        _write_one_row(state)
+        _put_moto_data(state)
+        yield StackWithData(state_path, state, _moto_data(state))
+    finally:
+        down(state_path)
+
+
+def test_down_then_up_keeps_the_data_of_both_servers(
+    settings: Settings, stack_with_data: StackWithData
+) -> None:
+    """Timestream rows, Kinesis records (same sequence numbers) and S3 objects outlive down + up."""
+    # GIVEN a stack with data in both servers
+    # WHEN it is stopped and started again
+    down(stack_with_data.state_path)
+    again, started = up(settings, stack_with_data.state_path)
+    # THEN new servers hold the same data
+    assert started and again.pids != stack_with_data.state.pids
+    assert _rows(again) == 1
+    assert _moto_data(again) == stack_with_data.moto_data and len(stack_with_data.moto_data[0]) == 3
+
+
+def test_up_after_a_crash_keeps_the_data(settings: Settings, stack_with_data: StackWithData) -> None:
+    """Servers killed without `down` (a crash): the next `up` restarts them with the data."""
+    # GIVEN a stack with data whose servers are SIGKILLed, leaving its state file behind
+    for pid in stack_with_data.state.pids.values():
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    # WHEN it is brought up again
+    again, started = up(settings, stack_with_data.state_path)
+    # THEN the data is still there
+    assert started
+    assert _rows(again) == 1 and _moto_data(again) == stack_with_data.moto_data
+
+
+@pytest.mark.parametrize("server", ["timestream", "moto"])
+def test_one_server_restarts_on_its_port_with_its_data(
+    settings: Settings, stack_with_data: StackWithData, server: str
+) -> None:
+    """`restart <server>`: a new process on the same endpoint, the other server untouched, data kept."""
+    # GIVEN a stack with data in both servers
+    state = stack_with_data.state
+    # WHEN one server is restarted
+    after = restart(settings, server, stack_with_data.state_path)
+    # THEN only its pid changed, the endpoints did not, and the data is there
+    other = "moto" if server == "timestream" else "timestream"
+    assert after.pids[server] != state.pids[server] and after.pids[other] == state.pids[other]
+    assert (after.moto_endpoint, after.timestream_endpoint) == (
+        state.moto_endpoint,
+        state.timestream_endpoint,
+    )
+    assert _rows(after) == 1 and _moto_data(after) == stack_with_data.moto_data
+
+
+def test_reset_without_yes_refuses_and_with_yes_deletes(
+    settings: Settings, stack_with_data: StackWithData, capsys: Any
+) -> None:
+    """Without a terminal `reset` needs --yes; with it the stack stops and its data is gone."""
+    # GIVEN a running stack with data
+    state_path = stack_with_data.state_path
+    # WHEN reset is asked without --yes (stdin is not a terminal under pytest)
+    refused = main(["--state-file", str(state_path), "reset"])
+    # THEN nothing happened, and one line says how to confirm
+    assert refused == 1
+    assert running_state(state_path) is not None
+    assert capsys.readouterr().err.count("\n") == 1
+    # WHEN it is confirmed
+    assert main(["--state-file", str(state_path), "reset", "--yes"]) == 0
+    # THEN the stack is stopped, and a new one starts empty
+    assert running_state(state_path) is None and stack_data.existing_data(state_path) == []
+    fresh, _ = up(settings, state_path)
+    assert _rows(fresh) == 0
+
+
+def test_a_second_holder_of_the_stack_lock_is_refused_with_the_first_ones_pid(tmp_path: Path) -> None:
+    """While a demo holds the lock, `up` (or another demo) gets one line naming it."""
+    # GIVEN a demo holding the lock
+    with stack_lock(tmp_path, "demo"):
+        # WHEN another command wants it
+        with pytest.raises(StackBusyError) as busy:
+            with stack_lock(tmp_path, "up"):
+                pass
+    # THEN the message names the demo and this process's pid
+    assert str(busy.value).startswith(f"a demo is already running (pid {os.getpid()})")
+
+
+def test_the_lock_of_a_killed_demo_is_taken_over(tmp_path: Path) -> None:
+    """A demo SIGKILLed while holding the lock does not block the next one, which says it took over."""
+    # GIVEN a process that took the lock and was killed
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from pathlib import Path; from local.stack_lock import stack_lock\n"
+            "with stack_lock(Path(sys.argv[1]), 'demo'):\n    print('held', flush=True); time.sleep(60)",
+            str(tmp_path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=REPO_ROOT,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    holder.kill()
+    holder.wait()
+    # WHEN the next one takes the lock
+    with stack_lock(tmp_path, "demo") as stale:
+        # THEN it gets it, and learns whose lock it took over
+        assert stale is not None and stale.pid == holder.pid and stale.activity == "demo"
