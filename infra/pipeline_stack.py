@@ -10,9 +10,9 @@ from constructs import Construct
 from infra.alarms import PipelineAlarms
 from infra.dag_deployment import DagDeployment
 from infra.data_lake import DataLake
-from infra.failure_queue import FailureQueue
 from infra.glue_catalog import GlueCatalog
 from infra.ingest_function import IngestFunction, powertools_layer
+from infra.kept_records import KeptRecords
 from infra.mwaa_access import MwaaAccess
 from infra.nag import check_with_cdk_nag
 from infra.streams import Streams
@@ -54,7 +54,14 @@ class PipelineStack(Stack):
             self, "Timeseries", settings=settings, rejected_data_bucket=lake.bucket, removal_policy=removal
         )
         streams = Streams(self, "Streams", settings=settings, removal_policy=removal)
-        failures = FailureQueue(self, "IngestFailures", settings=settings, removal_policy=removal)
+        kept = KeptRecords(
+            self,
+            "KeptRecords",
+            settings=settings,
+            bucket_name=settings.kept_records_bucket_name(self.account, self.region),
+            log_bucket=lake.log_bucket,
+            removal_policy=removal,
+        )
         layer = powertools_layer(self)
         tables = {
             "raw": (settings.raw_table_name, store.raw_table_arn),
@@ -69,7 +76,7 @@ class PipelineStack(Stack):
                 table_name=tables[role][0],
                 table_arn=tables[role][1],
                 quarantine_bucket=lake.bucket,
-                failure_queue=failures.queue,
+                kept_records=kept,
                 layers=[layer],
                 removal_policy=removal,
             )
@@ -94,7 +101,7 @@ class PipelineStack(Stack):
             settings=settings,
             streams=dict(streams.by_role()),
             functions={role: f.function for role, f in ingest.items()},
-            failure_queue=failures.queue,
+            mapping_ids={role: f.event_source.event_source_mapping_id for role, f in ingest.items()},
         )
         Tags.of(self).add("project", ingest_names.SERVICE_NAME)
         # cdk-nag runs on every synth of this stack (app, tests, CLI) and fails it on a new finding.
@@ -111,7 +118,7 @@ class PipelineStack(Stack):
             names.OUTPUT_BUCKET: lake.bucket.bucket_name,
             names.OUTPUT_MWAA_POLICY: access.policy.managed_policy_arn,
             names.OUTPUT_GLUE_DATABASE: catalog.database.ref,
-            names.OUTPUT_DLQ: failures.queue.queue_url,
+            names.OUTPUT_KEPT_BUCKET: kept.bucket.bucket_name,
         }
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

@@ -36,18 +36,20 @@ def test_cdk_nag_ran_and_found_nothing_unacknowledged(
 
 
 def test_default_stack_acknowledges_only_the_justified_findings(default_stack: SynthesizedStack) -> None:
-    """The default stack's acknowledgments are exactly the DLQ-of-a-DLQ rule and the justified wildcards."""
+    """The default stack's acknowledgments are exactly the justified wildcards."""
     # GIVEN the default stack's validation report
     report = _report(default_stack.outdir)["AwsSolutions"]
     # WHEN the acknowledged rules are collected
     acknowledged = {finding["ruleName"] for finding in report["suppressedViolations"]}
     # THEN they are exactly the expected ones
     bucket = logical_id(default_stack.json, "AWS::S3::Bucket", "DataLakeBucket")
+    kept = logical_id(default_stack.json, "AWS::S3::Bucket", "KeptRecordsBucket")
     assert acknowledged == {
-        "AwsSolutions-SQS3",
         "AwsSolutions-IAM5[Resource::*]",
         f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/quarantine/*]",
         f"AwsSolutions-IAM5[Resource::<{bucket}.Arn>/exports/*]",
+        f"AwsSolutions-IAM5[Resource::<{kept}.Arn>/aws/lambda/*]",
+        f"AwsSolutions-IAM5[Resource::<{kept}.Arn>/ingest-ledger/*]",
     }
 
 
