@@ -86,7 +86,7 @@ def _run(arguments: argparse.Namespace) -> int:
         # This process is only the mapping: per-invocation INFO logs would drown its progress lines.
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
-        return run_mappings(settings, follow=arguments.follow, state_path=arguments.state_file)
+        return run_mappings(follow=arguments.follow, state_path=arguments.state_file)
     if not 1 <= arguments.hours <= 6:
         raise SystemExit(f"error: --hours={arguments.hours}: choose 1 to 6 (the demo must stay quick)")
     from local.demo import run_demo
@@ -106,5 +106,5 @@ def _status(state_path: Path) -> int:
     print(f"streams           {state.raw_stream}, {state.cep_stream}")
     print(f"tables            {state.database}.{state.raw_table}, {state.database}.{state.cep_table}")
     print(f"bucket            s3://{state.bucket}")
-    print(f"on-failure queue  {state.dlq_url}")
+    print(f"kept records      s3://{state.kept_bucket}  (batches given up on; `python -m local replay`)")
     return 0

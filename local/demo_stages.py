@@ -11,7 +11,7 @@ from typing import Any
 from local import airflow_env, lake
 from local.demo_data import Window, demo_batches, send
 from local.esm import MappingStats
-from local.ingest import build_mappings
+from local.ingest import open_mappings
 from local.resources import client
 from pipeline_config.local_state import LocalStackState
 from pipeline_config.settings import Settings
@@ -62,12 +62,11 @@ def ingest(
     settings: Settings, state: LocalStackState, checkpoints: Path, progress: Progress
 ) -> dict[str, MappingStats]:
     stats = {}
-    for role, mapping in build_mappings(settings, state, checkpoints).items():
-        progress(f"local event source mapping -> ingest Lambda -> Timestream table {role} ...")
-        stats[role] = mapping.run_until_idle()
-        progress(
-            f"  {stats[role].records_succeeded} records delivered in {stats[role].invocations} invocations"
-        )
+    with open_mappings(state, checkpoints, log_dir=checkpoints.parent / "logs") as mappings:
+        for role, mapping in mappings.items():
+            progress(f"local event source mapping -> ingest Lambda -> Timestream table {role} ...")
+            done = stats[role] = mapping.run_until_idle()
+            progress(f"  {done.records_succeeded} records delivered in {done.invocations} invocations")
     return stats
 
 

@@ -46,9 +46,9 @@ def summary(
     by_reason = lake.reasons(quarantine)
     parts.append(
         render(
-            ("mapping", "delivered", "invocations", "on-failure queue", "Timestream rows"),
+            ("mapping", "delivered", "invocations", "kept for replay", "Timestream rows"),
             [
-                (role, s.records_succeeded, s.invocations, s.records_discarded, int(counts[role]))
+                (role, s.records_succeeded, s.invocations, s.records_kept, int(counts[role]))
                 for role, s in ingested.items()
             ],
             "2. Ingested (local event source mapping -> ingest Lambda -> local Timestream)",

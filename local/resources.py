@@ -26,13 +26,13 @@ def client(service: str, endpoint_url: str, region: str = names.LOCAL_REGION) ->
 
 
 def provision(settings: Settings, *, moto_endpoint: str, timestream_endpoint: str) -> LocalStackState:
-    """Create bucket, DLQ, streams, database and tables; returns the address book (without pids)."""
+    """Create buckets, streams, database and tables; returns the address book (without pids)."""
     region, account = names.LOCAL_REGION, names.LOCAL_ACCOUNT
     bucket = settings.bucket_name(account, region)
-    client("s3", moto_endpoint).create_bucket(Bucket=bucket)
-    dlq_url = client("sqs", moto_endpoint).create_queue(QueueName=names.ingest_dlq_name(settings.stack_name))[
-        "QueueUrl"
-    ]
+    kept_bucket = settings.kept_records_bucket_name(account, region)
+    s3 = client("s3", moto_endpoint)
+    for name in (bucket, kept_bucket):
+        s3.create_bucket(Bucket=name)
     raw_stream = names.stream_name(settings.stack_name, "raw")
     cep_stream = names.stream_name(settings.stack_name, "cep")
     kinesis = client("kinesis", moto_endpoint)
@@ -53,7 +53,7 @@ def provision(settings: Settings, *, moto_endpoint: str, timestream_endpoint: st
         raw_stream=raw_stream,
         cep_stream=cep_stream,
         bucket=bucket,
-        dlq_url=dlq_url,
+        kept_bucket=kept_bucket,
     )
 
 

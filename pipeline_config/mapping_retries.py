@@ -48,5 +48,5 @@ def check_record_age(record_age_seconds: int, retention_hours: int) -> None:
             f"setting lambda_max_record_age_seconds={record_age_seconds}: must not exceed the stream's "
             f"retention (kinesis_retention_hours={retention_hours}, {retention_seconds} s), or Kinesis "
             "drops records before the mapping keeps them; leave it unset to derive it from the retention "
-            "(fix it in cdk.json \"context\" or pass -c lambda_max_record_age_seconds=...)"
+            '(fix it in cdk.json "context" or pass -c lambda_max_record_age_seconds=...)'
         )

@@ -11,7 +11,6 @@ from cdk_helpers import (
     REGION,
     SynthesizedStack,
     logical_id,
-    only,
     policy_statements_by_action,
     resources,
     role_policy,

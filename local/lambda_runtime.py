@@ -1,0 +1,144 @@
+"""Run a deployed function locally: its handler, in its own process, with its environment and timeout.
+
+`LocalFunction` is what the local event source mapping invokes. Each function has one execution
+environment (lambda_worker.py), started on the first invocation and reused, like a warm container.
+As on Lambda:
+- an exception in the handler is a function error (the mapping retries, bisecting if configured);
+- an invocation that outlives the function's timeout is killed: a function error, and the next
+  invocation starts a fresh environment (cold start); so is a process that dies.
+Only the one process it started is ever signalled, by its pid.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TextIO
+
+from local.lambda_worker import RESPONSE_FD_VARIABLE
+from pipeline_config.bundles import REPO_ROOT
+
+WORKER_MODULE = "local.lambda_worker"
+# Lambda reports a timeout a little after the deadline; the handler's own deadline comes first.
+TIMEOUT_GRACE_SECONDS = 1.0
+
+
+class FunctionError(RuntimeError):
+    """The function failed: `error_type` as Lambda names it (Unhandled, Sandbox.Timedout, ...)."""
+
+    def __init__(self, error_type: str, message: str) -> None:
+        super().__init__(f"{error_type}: {message}")
+        self.error_type = error_type
+
+
+class LocalFunction:
+    """`function(event, context)`: invoke the handler in the function's local execution environment."""
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        arn: str,
+        handler: str,
+        asset_dir: Path,
+        environment: Mapping[str, str],
+        memory_mb: int,
+        log_path: Path | None = None,
+    ) -> None:
+        self.name, self.arn, self.handler = name, arn, handler
+        self._asset_dir, self._environment, self._memory_mb = asset_dir, dict(environment), memory_mb
+        self._log_path = log_path
+        self._process: subprocess.Popen[str] | None = None
+        self._answers: TextIO | None = None
+        self._lock = threading.Lock()
+        self.cold_starts = 0
+
+    def __call__(self, event: Mapping[str, Any], context: Any) -> Any:
+        remaining_ms = int(context.get_remaining_time_in_millis())
+        request = {"event": event, "remaining_ms": remaining_ms, "request_id": str(uuid.uuid4())}
+        with self._lock:
+            process, answers = self._running()
+            try:
+                assert process.stdin is not None
+                process.stdin.write(json.dumps(request) + "\n")
+                process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                self._stop()
+                raise FunctionError("Runtime.ExitError", f"{self.name}'s environment exited") from None
+            line = self._answer(answers, remaining_ms / 1000 + TIMEOUT_GRACE_SECONDS)
+        answer = json.loads(line)
+        if "error" in answer:
+            raise FunctionError(
+                "Unhandled", f"{answer['error']['errorType']}: {answer['error']['errorMessage']}"
+            )
+        return answer["response"]
+
+    def close(self) -> None:
+        with self._lock:
+            self._stop()
+
+    def _running(self) -> tuple[subprocess.Popen[str], TextIO]:
+        if self._process is not None and self._process.poll() is None and self._answers is not None:
+            return self._process, self._answers
+        self._stop()
+        read_end, write_end = os.pipe()
+        output = self._log_path.open("a", encoding="utf-8") if self._log_path else None
+        try:
+            self._process = subprocess.Popen(  # noqa: S603 - a fixed argv list, no shell
+                [
+                    sys.executable,
+                    "-m",
+                    WORKER_MODULE,
+                    str(self._asset_dir),
+                    self.handler,
+                    self.name,
+                    self.arn,
+                    str(self._memory_mb),
+                ],
+                stdin=subprocess.PIPE,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
+                pass_fds=(write_end,),
+                env={**self._environment, RESPONSE_FD_VARIABLE: str(write_end)},
+                cwd=REPO_ROOT,
+                text=True,
+                start_new_session=True,  # Ctrl-C reaches the mapping, which stops this process itself
+            )
+        finally:
+            os.close(write_end)
+            if output:
+                output.close()
+        self._answers = os.fdopen(read_end, "r", encoding="utf-8")
+        self.cold_starts += 1
+        return self._process, self._answers
+
+    def _answer(self, answers: TextIO, timeout: float) -> str:
+        ready, _, _ = select.select([answers], [], [], timeout)
+        if not ready:
+            self._stop()
+            raise FunctionError("Sandbox.Timedout", f"{self.name} timed out after {timeout:.1f} s")
+        line = answers.readline()
+        if not line:
+            self._stop()
+            raise FunctionError(
+                "Runtime.ExitError", f"{self.name}'s environment exited during the invocation"
+            )
+        return line
+
+    def _stop(self) -> None:
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()  # our own child, by its Popen handle: never someone else's pid
+            self._process.wait(timeout=10)
+            if self._process.stdin:
+                self._process.stdin.close()
+        if self._answers is not None:
+            self._answers.close()
+        self._process, self._answers = None, None
