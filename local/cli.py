@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     esm.add_argument(
         "--follow", action="store_true", help="keep polling until Ctrl-C instead of stopping idle"
     )
+    replay = commands.add_parser("replay", help="put the records the mappings kept back on their streams")
+    replay.add_argument(
+        "--apply", action="store_true", help="put them back (default: a dry run that reports)"
+    )
     return parser
 
 
@@ -80,6 +84,12 @@ def _run(arguments: argparse.Namespace) -> int:
         from local.query import run_query
 
         return run_query(arguments.sql, arguments.max_rows, arguments.state_file)
+    if arguments.command == "replay":
+        from replay.cli import main as replay
+
+        return replay(
+            ["--local", "--state-file", str(arguments.state_file), *(["--apply"] * arguments.apply)]
+        )
     if arguments.command == "esm":
         from local.ingest import run_mappings
 

@@ -13,8 +13,8 @@ maximum record age to the on-failure destination, invoke the function with a gen
 Retries follow each other without a delay of the mapping's own: AWS documents none, and the
 function's in-invocation backoff (up to its timeout) is what spaces them out and outlasts outages.
 Shards are read parent before child, one batch at a time per shard (a valid serialisation of
-Lambda's `parallelization_factor`, which keeps per-partition-key order only; a failing shard blocks
-the others here, where on Lambda it blocks only itself).
+Lambda's `parallelization_factor`, which keeps per-partition-key order only). Each pass gives every
+shard one invocation, so a shard whose batch keeps failing blocks only itself, as on Lambda.
 """
 
 from __future__ import annotations
@@ -126,9 +126,11 @@ class LocalEventSourceMapping:
             starting_position=config.starting_position,
         )
         self.stats = MappingStats()
+        # Per shard, what is still to deliver of its current batch: (records, retries used).
+        self._pending: dict[str, deque[tuple[list[StreamRecord], int]]] = {}
 
-    def run_until_idle(self, max_passes: int = 10_000) -> MappingStats:
-        """Deliver every record in the stream, then return (a pass over all shards found nothing new)."""
+    def run_until_idle(self, max_passes: int = 1_000_000) -> MappingStats:
+        """Deliver every record in the stream, then return (a pass found nothing to do)."""
         for _ in range(max_passes):
             if self.poll_once() == 0:
                 return self.stats
@@ -141,40 +143,47 @@ class LocalEventSourceMapping:
                 time.sleep(idle_sleep_seconds)
 
     def poll_once(self) -> int:
-        """Read and deliver at most one batch from every ready shard; returns the records read."""
-        read = 0
-        for shard_id in self._reader.ready_shards():
-            records = self._reader.read_batch(shard_id)
-            read += len(records)
-            self.stats.records_read += len(records)
-            if records:
-                self._deliver(records)
-        return read
+        """One step per ready shard: a retry of its current batch, or a new batch read and delivered.
 
-    def _deliver(self, records: list[StreamRecord]) -> None:
-        pending: deque[tuple[list[StreamRecord], int]] = deque([(records, 0)])
-        while pending:
-            batch, retries = pending.popleft()
-            batch = self._discard_expired(batch, retries)
-            if not batch:
-                continue
-            outcome = self._invoke(batch)
-            if outcome.first_failed is None:
-                self.stats.records_succeeded += len(batch)
-                self._checkpoint(batch[-1])
-                continue
-            if outcome.first_failed > 0:
-                self.stats.records_succeeded += outcome.first_failed
-                self._checkpoint(batch[outcome.first_failed - 1])
-            remaining = batch[outcome.first_failed :]
-            if outcome.function_error and self.config.bisect_batch_on_error and len(remaining) > 1:
-                middle = len(remaining) // 2  # splitting does not use a retry attempt
-                pending.appendleft((remaining[middle:], retries))
-                pending.appendleft((remaining[:middle], retries))
-            elif 0 <= self.config.retry_attempts <= retries:
-                self._give_up(remaining, RETRY_ATTEMPTS_EXHAUSTED, retries + 1, outcome.function_error)
-            else:
-                pending.appendleft((remaining, retries + 1))
+        Returns the work done (records read plus invocations and hand-overs); 0 means idle.
+        """
+        work = 0
+        for shard_id in self._reader.ready_shards():
+            pending = self._pending.setdefault(shard_id, deque())
+            if not pending:
+                records = self._reader.read_batch(shard_id)
+                self.stats.records_read += len(records)
+                work += len(records)
+                if records:
+                    pending.append((records, 0))
+            if pending:
+                self._step(pending)
+                work += 1
+        return work
+
+    def _step(self, pending: deque[tuple[list[StreamRecord], int]]) -> None:
+        """One invocation with the shard's next pending records, and what its outcome leaves to do."""
+        batch, retries = pending.popleft()
+        batch = self._discard_expired(batch, retries)
+        if not batch:
+            return
+        outcome = self._invoke(batch)
+        if outcome.first_failed is None:
+            self.stats.records_succeeded += len(batch)
+            self._checkpoint(batch[-1])
+            return
+        if outcome.first_failed > 0:
+            self.stats.records_succeeded += outcome.first_failed
+            self._checkpoint(batch[outcome.first_failed - 1])
+        remaining = batch[outcome.first_failed :]
+        if outcome.function_error and self.config.bisect_batch_on_error and len(remaining) > 1:
+            middle = len(remaining) // 2  # splitting does not use a retry attempt
+            pending.appendleft((remaining[middle:], retries))
+            pending.appendleft((remaining[:middle], retries))
+        elif 0 <= self.config.retry_attempts <= retries:
+            self._give_up(remaining, RETRY_ATTEMPTS_EXHAUSTED, retries + 1, outcome.function_error)
+        else:
+            pending.appendleft((remaining, retries + 1))
 
     def _invoke(self, batch: list[StreamRecord]) -> _Outcome:
         event = kinesis_event(
