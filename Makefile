@@ -11,7 +11,7 @@ PIP_VERSION := 25.3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test lint format demo synth deploy diff deploy-dags local-up local-down bench clean
+.PHONY: help bootstrap test test-faults-long lint format demo synth deploy diff deploy-dags local-up local-down bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 
 test: bootstrap lint ## Every test: ruff, then pytest (infra, Lambda, generators, DAGs, emulator, end to end)
 	$(PY) -m pytest
+
+test-faults-long: bootstrap ## The fault tests at full time scale: real 10 s and 60 s outages, 60 s timeouts (~15 min)
+	FAULT_TIME_SCALE=1 $(PY) -m pytest tests/faults
 
 demo: bootstrap ## The whole pipeline on the local stack (KEEP=1 leaves the stack running)
 	$(PY) -m local demo $(if $(KEEP),--keep)

@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from local import demo_stages, demo_summary
 from local.airflow_env import DAGS_FOLDER
 from local.demo_data import Window
+from local.deployed_config import DeployedFunction, deployed_functions
 from local.stack import checkpoint_dir, down, up
 from pipeline_config.local_state import DEFAULT_STATE_PATH, LocalStackState
 from pipeline_config.settings import Settings
@@ -49,13 +51,16 @@ def run_demo(settings: Settings, *, keep: bool, hours: int, state_path: Path = D
         f"starting the local stack (moto + local Timestream); data for "
         f"{window.start:%Y-%m-%d %H:00}-{window.end:%H:00} UTC"
     )
+    # The deployed functions' settings: cached, or a synth of several seconds when the code changed,
+    # done while the stack starts and the data is sent rather than after.
+    deployed = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synth").submit(deployed_functions)
     state, started = up(settings, state_path)
     progress(
         ("started" if started else "reusing the running stack")
         + f": moto {state.moto_endpoint}, Timestream {state.timestream_endpoint}"
     )
     try:
-        report = _run_stages(settings, state, window, demo_started, progress, state_path)
+        report = _run_stages(settings, state, window, demo_started, progress, state_path, deployed)
         print()
         print(report)
         print()
@@ -81,10 +86,11 @@ def _run_stages(
     since: datetime,
     progress: Progress,
     state_path: Path,
+    deployed: Future[dict[str, DeployedFunction]],
 ) -> str:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # quarantines show in the summary instead
     generated = demo_stages.generate_and_send(state, window, progress)
-    ingested = demo_stages.ingest(settings, state, checkpoint_dir(state_path), progress)
+    ingested = demo_stages.ingest(state, checkpoint_dir(state_path), progress, deployed.result())
     quarantine = demo_stages.read_quarantine(settings, state, since)
     exports = demo_stages.export_hours(settings, state, window, airflow_home(state_path), progress)
     backfill = demo_stages.backfill_one_hour(settings, state, window, exports, progress)

@@ -10,6 +10,7 @@ from typing import Any
 
 from local import airflow_env, lake
 from local.demo_data import Window, demo_batches, send
+from local.deployed_config import DeployedFunction
 from local.esm import MappingStats
 from local.ingest import open_mappings
 from local.resources import client
@@ -59,10 +60,16 @@ def generate_and_send(state: LocalStackState, window: Window, progress: Progress
 
 
 def ingest(
-    settings: Settings, state: LocalStackState, checkpoints: Path, progress: Progress
+    state: LocalStackState,
+    checkpoints: Path,
+    progress: Progress,
+    functions: dict[str, DeployedFunction] | None = None,
 ) -> dict[str, MappingStats]:
+    """Both local mappings, running the deployed functions (their output goes to .local/logs/)."""
     stats = {}
-    with open_mappings(state, checkpoints, log_dir=checkpoints.parent / "logs") as mappings:
+    with open_mappings(
+        state, checkpoints, functions=functions, log_dir=checkpoints.parent / "logs"
+    ) as mappings:
         for role, mapping in mappings.items():
             progress(f"local event source mapping -> ingest Lambda -> Timestream table {role} ...")
             done = stats[role] = mapping.run_until_idle()
