@@ -16,25 +16,25 @@ RECORDS = 3000
 def test_records_given_up_on_are_kept_exactly_and_replayed_once(
     stack: FaultStack, timeout: float, record_fates: list[Accounting]
 ) -> None:
-    """Down 120 s against a mapping that gives up after 80 s: kept = sent - stored, replay stores them all."""
-    # GIVEN Timestream going down mid-stream (after 2 calls) for 120 s, and a mapping giving up after 80 s;
+    """Down 240 s, a mapping giving up after 160 s: kept = sent - stored, and replay stores them all."""
+    # GIVEN Timestream going down mid-stream (after 2 calls) for 240 s, and a mapping giving up after 160 s;
     # calls one at a time, so that no call is in flight when the server stops (its answer would be lost:
     # stored, but reported as failed, hence kept too; see the README's known limits)
-    down = stack.timestream_down(after=2, seconds=scaled(120))
+    down = stack.timestream_down(after=2, seconds=scaled(240))
     proxy = FaultProxy(stack.timestream.url, "json", [down]).start()
     stack.send(payloads(RECORDS))
     # WHEN the mapping drains the stream during the outage
     try:
         sequential = {names.ENV_INGEST_WRITE_CONCURRENCY: "1"}
         with stack.mapping(
-            timeout=timeout, record_age=scaled(80), timestream=proxy.url, variables=sequential
+            timeout=timeout, record_age=scaled(160), timestream=proxy.url, variables=sequential
         ) as mapping:
             stats = drain(mapping)
     finally:
         proxy.stop()
     # THEN some records are stored, the others kept, and the counts add up exactly
     stack.timestream.start()  # the outage ends (earlier than scheduled): to count what is stored
-    before = stack.account("Timestream down 120 s, mapping gives up after 80 s", RECORDS)
+    before = stack.account("Timestream down 240 s, mapping gives up after 160 s", RECORDS)
     record_fates.append(before)
     assert 0 < before.kept < RECORDS and before.stored > 0
     assert (before.lost, before.duplicates, before.quarantined) == (0, 0, 0)

@@ -68,10 +68,10 @@ def test_a_record_that_makes_timestream_fail_with_500_stands_alone_and_is_kept(
         stack.timestream.url, "json", [Fault("server_error", matches=write_records_holding(marker))]
     )
     proxy.start()
-    # WHEN they are ingested by a mapping that gives up after 80 s (scaled)
+    # WHEN they are ingested by a mapping that gives up after 160 s (scaled)
     try:
         stack.send(sent)
-        with stack.mapping(timeout=timeout, record_age=scaled(80), timestream=proxy.url) as mapping:
+        with stack.mapping(timeout=timeout, record_age=scaled(160), timestream=proxy.url) as mapping:
             stats = drain(mapping)
     finally:
         proxy.stop()

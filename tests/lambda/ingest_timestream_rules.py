@@ -10,7 +10,7 @@ WriteRecords call before it is signed and
   `reject` (RejectedRecordsException by RecordIndex, the rest written), `throttle` (ThrottlingException
   for the whole call), `server_error` (HTTP 500 InternalServerException for the whole call),
   `time_out` (a read timeout) and `invalid` (ValidationException for any call holding the record).
-  A predicate may close over a clock to fault only during a window.
+  `throttle_first` throttles the first N calls whatever they hold (an episode of throttling).
 """
 
 from __future__ import annotations
@@ -46,12 +46,17 @@ class TimestreamRules:
     invalid: RecordPredicate | None = None
     time_out: RecordPredicate | None = None
     server_error: RecordPredicate | None = None
+    throttle_first: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, params: dict[str, Any], **_: Any) -> tuple[_HttpResponse, dict[str, Any]] | None:
         request = json.loads(params["body"])
         with self._lock:
             self.calls.append(copy.deepcopy(request))
+            throttled = self.throttle_first > 0
+            self.throttle_first -= throttled
+        if throttled:
+            return _error("ThrottlingException", "Rate exceeded")
         records = request["Records"]
         if len(records) > 100:
             return _error("ValidationException", f"{len(records)} records in one call; the limit is 100")
