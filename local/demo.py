@@ -109,6 +109,7 @@ def _how_to_explore(state: LocalStackState, state_path: Path) -> str:
         f".list_objects_v2(Bucket='{state.bucket}', Prefix='exports/')",
         "  .venv/bin/python -m generators sensors --target kinesis --count 1000  (finds the local stack)",
         "  .venv/bin/python -m local esm          (the local event source mapping ingests what arrived)",
+        "  .venv/bin/python -m local replay       (what the mappings gave up on and kept; --apply replays)",
         f"  Airflow UI: {ui_environment} .venv/bin/airflow api-server  (then http://localhost:8080)",
         "  Stop it: make local-down",
     ]

@@ -22,10 +22,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
+from local import lambda_worker
 from local.lambda_worker import RESPONSE_FD_VARIABLE
-from pipeline_config.bundles import REPO_ROOT
 
-WORKER_MODULE = "local.lambda_worker"
+WORKER_SCRIPT = Path(lambda_worker.__file__)
 # Lambda reports a timeout a little after the deadline; the handler's own deadline comes first.
 TIMEOUT_GRACE_SECONDS = 1.0
 
@@ -94,8 +94,8 @@ class LocalFunction:
             self._process = subprocess.Popen(  # noqa: S603 - a fixed argv list, no shell
                 [
                     sys.executable,
-                    "-m",
-                    WORKER_MODULE,
+                    "-I",  # isolated: neither PYTHONPATH nor the script's folder on sys.path
+                    str(WORKER_SCRIPT),
                     str(self._asset_dir),
                     self.handler,
                     self.name,
@@ -107,7 +107,7 @@ class LocalFunction:
                 stderr=subprocess.STDOUT if output else None,
                 pass_fds=(write_end,),
                 env={**self._environment, RESPONSE_FD_VARIABLE: str(write_end)},
-                cwd=REPO_ROOT,
+                cwd=self._asset_dir,
                 text=True,
                 start_new_session=True,  # Ctrl-C reaches the mapping, which stops this process itself
             )

@@ -1,8 +1,8 @@
-"""A local Lambda execution environment: `python -m local.lambda_worker ASSET HANDLER NAME ARN MEMORY_MB`.
+"""A local Lambda execution environment: `python -I local/lambda_worker.py ASSET HANDLER NAME ARN MEMORY_MB`.
 
-Like Lambda's runtime, it puts the function's asset folder on sys.path (and nothing of the
-repository: its folder is removed once this module and the context class are loaded), imports the
-handler named in the template, and keeps it for every invocation, so module-level state lives as
+Like Lambda's runtime, it puts the function's asset folder on sys.path and nothing of the repository
+(isolated mode leaves this script's folder out; the context class is loaded from its file), imports
+the handler named in the template, and keeps it for every invocation, so module-level state lives as
 long as this process, as in a warm container. Its environment is the function's, as deployed.
 Invocations arrive as JSON lines on stdin ({"event", "remaining_ms", "request_id"}); each answer
 ({"response"} or {"error"}) is one JSON line on the pipe whose descriptor `LOCAL_LAMBDA_RESPONSE_FD`
@@ -13,29 +13,40 @@ metrics) goes to stdout and stderr, as it would go to CloudWatch Logs.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import json
 import os
 import sys
 import traceback
+from pathlib import Path
 from typing import Any
 
-from local.lambda_context import LocalLambdaContext
-
 RESPONSE_FD_VARIABLE = "LOCAL_LAMBDA_RESPONSE_FD"
+
+
+def _context_class() -> Any:
+    """LocalLambdaContext, from the file beside this one: no package of the repository is imported."""
+    spec = importlib.util.spec_from_file_location(
+        "local_lambda_context", Path(__file__).with_name("lambda_context.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module.LocalLambdaContext
 
 
 def main(argv: list[str]) -> int:
     asset_dir, handler_path, function_name, function_arn, memory_mb = argv
     response_fd = int(os.environ.pop(RESPONSE_FD_VARIABLE))
-    repository = os.getcwd()
-    sys.path[:] = [p for p in sys.path if p not in ("", repository)]
+    context_class = _context_class()
     sys.path.insert(0, asset_dir)
     module_name, _, attribute = handler_path.rpartition(".")
     handler = getattr(importlib.import_module(module_name), attribute)
     with os.fdopen(response_fd, "w", encoding="utf-8") as answers:
         for line in sys.stdin:
             request = json.loads(line)
-            context = LocalLambdaContext(
+            context = context_class(
                 function_name,
                 function_arn,
                 request["remaining_ms"] / 1000,
@@ -47,7 +58,7 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _invoke(handler: Any, event: Any, context: LocalLambdaContext) -> dict[str, Any]:
+def _invoke(handler: Any, event: Any, context: Any) -> dict[str, Any]:
     try:
         return {"response": handler(event, context)}
     except Exception as error:  # reported to the mapping as Lambda reports a function error

@@ -35,6 +35,7 @@ class _Piece:
     server_errors: int = 0
     failing_since: float | None = None  # inherited by halves: "has anything succeeded since?"
     next_at: float = 0.0
+    last_error: str = ""
 
 
 class TimestreamWriter:
@@ -80,6 +81,11 @@ class TimestreamWriter:
             wait = piece.next_at - self._clock()
             if wait > 0:
                 self._retrier.sleep(wait)
+            if piece.attempts and not deadline.allows(0.0):  # other pieces' calls used the time up
+                report.failures.extend(
+                    RecordFailure(i, FailureKind.TRANSIENT, piece.last_error) for i in piece.batch.items
+                )
+                continue
             outcome = write_records(self._client, self._database, self._table, piece.batch)
             report.calls += 1
             if outcome.settled:
@@ -104,6 +110,7 @@ class TimestreamWriter:
         self, piece: _Piece, server_error: bool, error: str, deadline: Deadline, report: WriteReport
     ) -> list[_Piece]:
         now = self._clock()
+        piece.last_error = error
         if piece.failing_since is None:
             piece.failing_since = now
         piece.server_errors = piece.server_errors + 1 if server_error else 0
