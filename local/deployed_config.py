@@ -63,9 +63,12 @@ def deployed_functions(
         return _from_json(json.loads(cached.read_text(encoding="utf-8")))
     functions = extract_functions(synthesize(overrides), overrides)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    temporary = cached.with_suffix(".tmp")
-    temporary.write_text(json.dumps({r: asdict(f) for r, f in functions.items()}, indent=1), encoding="utf-8")
-    os.replace(temporary, cached)
+    # A file of its own, then an atomic rename: two processes synthesizing at once never mix their writes.
+    with tempfile.NamedTemporaryFile(
+        "w", dir=cache_dir, suffix=".tmp", delete=False, encoding="utf-8"
+    ) as out:
+        json.dump({role: asdict(function) for role, function in functions.items()}, out, indent=1)
+    os.replace(out.name, cached)
     return functions
 
 
