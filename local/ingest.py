@@ -79,6 +79,7 @@ def open_mappings(
                 memory_mb=function.memory_mb,
                 log_path=log_dir / f"lambda-{role}.log" if log_dir else None,
             )
+            runtime.start()  # every function's init runs at once, in the background
             runtimes.append(runtime)
             mappings[role] = LocalEventSourceMapping(
                 kinesis=kinesis,

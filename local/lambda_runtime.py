@@ -5,7 +5,9 @@ environment (lambda_worker.py), started on the first invocation and reused, like
 As on Lambda:
 - an exception in the handler is a function error (the mapping retries, bisecting if configured);
 - an invocation that outlives the function's timeout is killed: a function error, and the next
-  invocation starts a fresh environment (cold start); so is a process that dies.
+  invocation starts a fresh environment (cold start); so is a process that dies;
+- the init phase (importing the handler) does not count against the timeout, and a handler that
+  cannot be imported is a function error (Runtime.ImportModuleError).
 Only the one process it started is ever signalled, by its pid.
 """
 
@@ -28,6 +30,8 @@ from local.lambda_worker import RESPONSE_FD_VARIABLE
 WORKER_SCRIPT = Path(lambda_worker.__file__)
 # Lambda reports a timeout a little after the deadline; the handler's own deadline comes first.
 TIMEOUT_GRACE_SECONDS = 1.0
+# Lambda's limit on a function's init phase (importing the handler), which is not part of its timeout.
+INIT_TIMEOUT_SECONDS = 10.0
 
 
 class FunctionError(RuntimeError):
@@ -57,8 +61,15 @@ class LocalFunction:
         self._log_path = log_path
         self._process: subprocess.Popen[str] | None = None
         self._answers: TextIO | None = None
+        self._initialized = False
         self._lock = threading.Lock()
         self.cold_starts = 0
+
+    def start(self) -> None:
+        """Start the execution environment now (its init runs while the caller does other work)."""
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._spawn()
 
     def __call__(self, event: Mapping[str, Any], context: Any) -> Any:
         remaining_ms = int(context.get_remaining_time_in_millis())
@@ -85,8 +96,21 @@ class LocalFunction:
             self._stop()
 
     def _running(self) -> tuple[subprocess.Popen[str], TextIO]:
-        if self._process is not None and self._process.poll() is None and self._answers is not None:
-            return self._process, self._answers
+        if self._process is None or self._process.poll() is not None or self._answers is None:
+            self._spawn()
+        assert self._process is not None and self._answers is not None
+        if not self._initialized:
+            init = json.loads(self._answer(self._answers, INIT_TIMEOUT_SECONDS, "init"))
+            if "init_error" in init:
+                self._stop()
+                error = init["init_error"]
+                raise FunctionError(
+                    "Runtime.ImportModuleError", f"{error['errorType']}: {error['errorMessage']}"
+                )
+            self._initialized = True
+        return self._process, self._answers
+
+    def _spawn(self) -> None:
         self._stop()
         read_end, write_end = os.pipe()
         output = self._log_path.open("a", encoding="utf-8") if self._log_path else None
@@ -116,14 +140,14 @@ class LocalFunction:
             if output:
                 output.close()
         self._answers = os.fdopen(read_end, "r", encoding="utf-8")
+        self._initialized = False
         self.cold_starts += 1
-        return self._process, self._answers
 
-    def _answer(self, answers: TextIO, timeout: float) -> str:
+    def _answer(self, answers: TextIO, timeout: float, phase: str = "invocation") -> str:
         ready, _, _ = select.select([answers], [], [], timeout)
         if not ready:
             self._stop()
-            raise FunctionError("Sandbox.Timedout", f"{self.name} timed out after {timeout:.1f} s")
+            raise FunctionError("Sandbox.Timedout", f"{self.name}'s {phase} timed out after {timeout:.1f} s")
         line = answers.readline()
         if not line:
             self._stop()

@@ -4,7 +4,8 @@ Like Lambda's runtime, it puts the function's asset folder on sys.path and nothi
 (isolated mode leaves this script's folder out; the context class is loaded from its file), imports
 the handler named in the template, and keeps it for every invocation, so module-level state lives as
 long as this process, as in a warm container. Its environment is the function's, as deployed.
-Invocations arrive as JSON lines on stdin ({"event", "remaining_ms", "request_id"}); each answer
+Once the handler is imported (Lambda's init phase) it says {"ready"} (or {"init_error"}); then
+invocations arrive as JSON lines on stdin ({"event", "remaining_ms", "request_id"}) and each answer
 ({"response"} or {"error"}) is one JSON line on the pipe whose descriptor `LOCAL_LAMBDA_RESPONSE_FD`
 names (taken out of the environment before the handler loads). The handler's own output (logs, EMF
 metrics) goes to stdout and stderr, as it would go to CloudWatch Logs.
@@ -42,8 +43,15 @@ def main(argv: list[str]) -> int:
     context_class = _context_class()
     sys.path.insert(0, asset_dir)
     module_name, _, attribute = handler_path.rpartition(".")
-    handler = getattr(importlib.import_module(module_name), attribute)
     with os.fdopen(response_fd, "w", encoding="utf-8") as answers:
+        try:  # the init phase: on Lambda it does not count against the invocation's timeout
+            handler = getattr(importlib.import_module(module_name), attribute)
+        except Exception as error:
+            traceback.print_exc()
+            answers.write(json.dumps({"init_error": _error(error)}) + "\n")
+            return 1
+        answers.write(json.dumps({"ready": True}) + "\n")
+        answers.flush()
         for line in sys.stdin:
             request = json.loads(line)
             context = context_class(
@@ -63,7 +71,11 @@ def _invoke(handler: Any, event: Any, context: Any) -> dict[str, Any]:
         return {"response": handler(event, context)}
     except Exception as error:  # reported to the mapping as Lambda reports a function error
         traceback.print_exc()
-        return {"error": {"errorType": type(error).__name__, "errorMessage": str(error)}}
+        return {"error": _error(error)}
+
+
+def _error(error: Exception) -> dict[str, str]:
+    return {"errorType": type(error).__name__, "errorMessage": str(error)}
 
 
 if __name__ == "__main__":

@@ -78,3 +78,40 @@ def test_an_invocation_past_its_timeout_is_killed_and_the_next_starts_cold(silen
         assert function.cold_starts == 2
     finally:
         function.close()
+
+
+def test_a_handler_that_cannot_be_imported_is_an_init_error() -> None:
+    """A wrong handler path fails at init, as Lambda reports it, before any event is handled."""
+    function = LocalFunction(
+        name="ingest",
+        arn=ARN,
+        handler="timestream_ingest.no_such_module.handler",
+        asset_dir=INGEST_LAMBDA_DIR,
+        environment={},
+        memory_mb=128,
+    )
+    try:
+        with pytest.raises(
+            FunctionError, match=r"No module named 'timestream_ingest\.no_such_module'"
+        ) as raised:
+            function(_event(), LocalLambdaContext("ingest", ARN, 5))
+    finally:
+        function.close()
+    assert raised.value.error_type == "Runtime.ImportModuleError"
+
+
+def test_nothing_of_the_repository_is_importable_in_the_environment() -> None:
+    """Only the asset folder is on sys.path: a handler path into the repository fails at init."""
+    probe = LocalFunction(
+        name="probe",
+        arn=ARN,
+        handler="pipeline_config.names.stream_name",
+        asset_dir=INGEST_LAMBDA_DIR,
+        environment={},
+        memory_mb=128,
+    )
+    try:
+        with pytest.raises(FunctionError, match="No module named 'pipeline_config'"):
+            probe({}, LocalLambdaContext("probe", ARN, 5))
+    finally:
+        probe.close()
