@@ -60,7 +60,8 @@ class ShardSettler:
                 entries.append(QuarantineEntry(source, verdict.reason, verdict.detail))
         if entries:
             self._quarantine_entries(sources, entries, verdicts, deadline)
-        self._record_handled_ahead(sources, verdicts)
+        if first_retried is not None or any(verdicts[s.index].retry for s in sources):
+            self._record_handled_ahead(sources, verdicts)  # failures only: never on the hot path
 
     def _quarantine_entries(
         self,

@@ -75,7 +75,8 @@ def varchar_value(raw: Any, field: str) -> str:
     """A non-empty string (Timestream stores no empty VARCHAR measure)."""
     if not isinstance(raw, str) or not raw:
         raise InvalidValueError(field, f"{raw!r} is not a non-empty string", "send text for VARCHAR")
-    check_bytes(raw, MAX_VARCHAR_BYTES, field)
+    if len(raw) > MAX_VARCHAR_BYTES or not raw.isascii():
+        check_bytes(raw, MAX_VARCHAR_BYTES, field)
     return raw
 
 
@@ -139,8 +140,11 @@ def dimensions(pairs: Mapping[str, Any], where: str) -> list[dict[str, str]]:
             raise InvalidValueError(
                 f"{where}.{name}", "dimension names and values must be non-empty", "send text"
             )
-        check_bytes(name, MAX_DIMENSION_NAME_BYTES, f"{where}.{name} (name)")
-        check_bytes(text, MAX_DIMENSION_VALUE_BYTES, f"{where}.{name}")
+        # ASCII text is as long in bytes as in characters (isascii() reads a flag): no encoding needed.
+        if len(name) > MAX_DIMENSION_NAME_BYTES or not name.isascii():
+            check_bytes(name, MAX_DIMENSION_NAME_BYTES, f"{where}.{name} (name)")
+        if len(text) > MAX_DIMENSION_VALUE_BYTES or not text.isascii():
+            check_bytes(text, MAX_DIMENSION_VALUE_BYTES, f"{where}.{name}")
         result.append({"Name": name, "Value": text, "DimensionValueType": "VARCHAR"})
     return result
 
