@@ -41,7 +41,7 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 test: bootstrap lint ## Every test: ruff, then pytest (infra, Lambda, generators, DAGs, emulator, end to end)
 	$(PY) -m pytest
 
-test-faults-long: bootstrap ## The fault tests at full time scale: real 10 s and 60 s outages, 60 s timeouts (~15 min)
+test-faults-long: bootstrap ## The fault tests at full time scale: real 10 s and 60 s outages, 60 s timeouts (~10 min)
 	FAULT_TIME_SCALE=1 $(PY) -m pytest tests/faults
 
 demo: bootstrap ## The whole pipeline on the local stack (KEEP=1 leaves the stack running)
