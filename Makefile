@@ -14,8 +14,8 @@ NODE_MAJORS := 22 24
 # The project's Node (node_modules/.bin/node, when package.json could install it here) comes first.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test lint format demo lake synth deploy diff cdk-bootstrap deploy-dags local-up \
-	local-down local-status local-restart local-reset bench readme-figures clean flink-test
+.PHONY: help bootstrap test test-faults-long lint format demo lake synth deploy diff cdk-bootstrap \
+	deploy-dags local-up local-down local-status local-restart local-reset bench readme-figures clean flink-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -46,6 +46,9 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 
 test: bootstrap lint ## Every test: ruff, then pytest (infra, Lambda, generators, DAGs, emulator, CLIs, README, end to end)
 	$(PY) -m pytest
+
+test-faults-long: bootstrap ## The fault tests at full time scale: real 10 s and 60 s outages, 60 s timeouts (~10 min)
+	FAULT_TIME_SCALE=1 $(PY) -m pytest tests/faults
 
 # Apache Flink for the CEP differential test: its own virtualenv (apache-flink pulls ~850 MB,
 # incompatible pins with .venv's), and a Java 11/17 runtime (generators/flink/java_home.sh).

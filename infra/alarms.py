@@ -1,4 +1,9 @@
-"""Alarms on what fails silently: a stream falling behind, batches given up on, handler errors."""
+"""Alarms on what fails silently: a stream falling behind, batches given up on, handler errors.
+
+Records given up on are kept whole in S3 (`OnFailureDestinationDeliveredEventCount`, one of the
+mappings' EventCount metrics) and wait for `replay`; records Lambda could not even keep (the S3
+delivery failed) are lost (`DroppedEventCount`). Both alarm on the first record.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,34 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_kinesis as kinesis
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from pipeline_config.settings import Settings
 
 PERIOD = Duration.minutes(1)
-# Page well before records reach the mapping's maximum age and are sent to the failure queue.
+# Page well before records reach the mapping's maximum age and are kept for replay.
 MAX_ITERATOR_AGE_MS = 5 * 60 * 1000
+# Lambda's event source mapping metrics (opted in with MetricsConfig EventCount).
+MAPPING_NAMESPACE = "AWS/Lambda"
+MAPPING_DIMENSION = "EventSourceMappingUUID"
+KEPT_METRIC = "OnFailureDestinationDeliveredEventCount"
+DROPPED_METRIC = "DroppedEventCount"
 
 
 def iterator_age_threshold_ms(settings: Settings) -> int:
     """Alarm at 5 minutes behind, or at half the maximum record age when that is shorter."""
-    return min(MAX_ITERATOR_AGE_MS, settings.lambda_max_record_age_seconds * 1000 // 2)
+    return min(MAX_ITERATOR_AGE_MS, settings.mapping_max_record_age_seconds * 1000 // 2)
+
+
+def mapping_metric(metric_name: str, mapping_id: str) -> cloudwatch.Metric:
+    """One of an event source mapping's EventCount metrics, summed per minute."""
+    return cloudwatch.Metric(
+        namespace=MAPPING_NAMESPACE,
+        metric_name=metric_name,
+        dimensions_map={MAPPING_DIMENSION: mapping_id},
+        period=PERIOD,
+        statistic="Sum",
+    )
 
 
 class PipelineAlarms(Construct):
@@ -32,7 +52,7 @@ class PipelineAlarms(Construct):
         settings: Settings,
         streams: dict[str, kinesis.IStream],
         functions: dict[str, lambda_.IFunction],
-        failure_queue: sqs.IQueue,
+        mapping_ids: dict[str, str],
     ) -> None:
         super().__init__(scope, id_)
         self.alarms: dict[str, cloudwatch.Alarm] = {}
@@ -60,14 +80,28 @@ class PipelineAlarms(Construct):
                 comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-        self.alarms["failure-queue"] = failure_queue.metric_approximate_number_of_messages_visible(
-            period=PERIOD, statistic="Maximum"
-        ).create_alarm(
-            self,
-            "IngestFailures",
-            alarm_description="Kinesis batches were given up on: their shard ranges are in the failure queue",
-            threshold=0,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-        )
+        for role, mapping_id in mapping_ids.items():
+            self.alarms[f"{role}-kept"] = mapping_metric(KEPT_METRIC, mapping_id).create_alarm(
+                self,
+                f"{role.title()}RecordsKept",
+                alarm_description=(
+                    f"The {role} mapping gave up on records and kept them in the kept-records bucket: "
+                    "fix the cause, then replay them (README, 'Replaying kept records')"
+                ),
+                threshold=0,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            self.alarms[f"{role}-dropped"] = mapping_metric(DROPPED_METRIC, mapping_id).create_alarm(
+                self,
+                f"{role.title()}RecordsDropped",
+                alarm_description=(
+                    f"The {role} mapping dropped records it could not even keep (S3 delivery failed): "
+                    "they are still in the stream until its retention ends"
+                ),
+                threshold=0,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )

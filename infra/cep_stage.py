@@ -29,6 +29,7 @@ from infra.alarms import PERIOD, iterator_age_threshold_ms
 from infra.file_tree import collect_tree
 from infra.ingest_function import ARCHITECTURE, RUNTIME
 from infra.local_bundling import copy_files_bundling
+from pipeline_config import names as pipeline_names
 from pipeline_config.bundles import CEP_LAMBDA_DIR
 from pipeline_config.settings import Settings
 from timestream_cep import names
@@ -57,6 +58,7 @@ class CepStage(Construct):
         self.state_table = dynamodb.Table(
             self,
             "State",
+            table_name=pipeline_names.cep_state_table_name(settings.stack_name),
             partition_key=dynamodb.Attribute(name=names.STATE_KEY, type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
@@ -98,19 +100,21 @@ class CepStage(Construct):
         )
         # Binding grants the role read on the raw stream (ListShards included, which finds a new
         # shard's parents) and the on-failure destination's send.
-        self.function.add_event_source(
-            sources.KinesisEventSource(
-                raw_stream,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=settings.lambda_batch_size,
-                max_batching_window=Duration.seconds(settings.lambda_batching_window_seconds),
-                parallelization_factor=PARALLELIZATION_FACTOR,
-                retry_attempts=settings.lambda_retry_attempts,
-                max_record_age=Duration.seconds(settings.lambda_max_record_age_seconds),
-                bisect_batch_on_error=True,
-                on_failure=on_failure,
-            )
+        # Retries last as long as the stream keeps a record, as the ingest mappings' do
+        # (pipeline_config/mapping_retries.py); EventCount metrics feed the kept-records alarm.
+        self.event_source = sources.KinesisEventSource(
+            raw_stream,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=settings.lambda_batch_size,
+            max_batching_window=Duration.seconds(settings.lambda_batching_window_seconds),
+            parallelization_factor=PARALLELIZATION_FACTOR,
+            retry_attempts=settings.mapping_retry_attempts,
+            max_record_age=Duration.seconds(settings.mapping_max_record_age_seconds),
+            bisect_batch_on_error=True,
+            on_failure=on_failure,
+            metrics_config=lambda_.MetricsConfig(metrics=[lambda_.MetricType.EVENT_COUNT]),
         )
+        self.function.add_event_source(self.event_source)
 
         self.alarms = self._alarms(settings)
 

@@ -17,11 +17,11 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.file_tree import collect_tree
+from infra.kept_records import KeptRecords
 from infra.local_bundling import copy_files_bundling
 from infra.nag import acknowledge, finding_text
 from pipeline_config.bundles import INGEST_LAMBDA_DIR
@@ -53,7 +53,7 @@ def powertools_layer(scope: Construct) -> lambda_.ILayerVersion:
 
 
 class IngestFunction(Construct):
-    """`function` reading `stream` into one table; failed batches' metadata go to `failure_queue`."""
+    """`function` reading `stream` into one table; batches given up on are kept whole in `kept_records`."""
 
     def __init__(
         self,
@@ -65,7 +65,7 @@ class IngestFunction(Construct):
         table_name: str,
         table_arn: str,
         quarantine_bucket: s3.IBucket,
-        failure_queue: sqs.IQueue,
+        kept_records: KeptRecords,
         layers: list[lambda_.ILayerVersion],
         removal_policy: RemovalPolicy,
     ) -> None:
@@ -79,7 +79,7 @@ class IngestFunction(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"Ingest Lambda for {table_name}: writes that table, reads its stream",
         )
-        self._grant(self.role, table_arn, quarantine_bucket, settings.quarantine_prefix)
+        self._grant(self.role, table_arn, quarantine_bucket, settings.quarantine_prefix, kept_records.bucket)
         self.function = lambda_.Function(
             self,
             "Function",
@@ -98,27 +98,37 @@ class IngestFunction(Construct):
                 names.ENV_TIMESTREAM_TABLE: table_name,
                 names.ENV_QUARANTINE_BUCKET: quarantine_bucket.bucket_name,
                 names.ENV_QUARANTINE_PREFIX: settings.quarantine_prefix,
+                names.ENV_KEPT_RECORDS_BUCKET: kept_records.bucket.bucket_name,
                 names.ENV_POWERTOOLS_SERVICE_NAME: names.SERVICE_NAME,
                 names.ENV_POWERTOOLS_METRICS_NAMESPACE: names.METRICS_NAMESPACE,
             },
         )
-        # Binding grants the role read on this stream and send on the queue (exact ARNs, no wildcards).
-        self.function.add_event_source(
-            sources.KinesisEventSource(
-                stream,
-                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
-                batch_size=settings.lambda_batch_size,
-                max_batching_window=Duration.seconds(settings.lambda_batching_window_seconds),
-                parallelization_factor=settings.lambda_parallelization_factor,
-                retry_attempts=settings.lambda_retry_attempts,
-                max_record_age=Duration.seconds(settings.lambda_max_record_age_seconds),
-                bisect_batch_on_error=True,
-                report_batch_item_failures=True,
-                on_failure=sources.SqsDlq(failure_queue),
-            )
+        # Binding grants the role read on this stream and the on-failure destination's writes.
+        # Retries last as long as the stream keeps a record (pipeline_config/mapping_retries.py);
+        # EventCount metrics include OnFailureDestinationDeliveredEventCount, the kept-records alarm.
+        self.event_source = sources.KinesisEventSource(
+            stream,
+            starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+            batch_size=settings.lambda_batch_size,
+            max_batching_window=Duration.seconds(settings.lambda_batching_window_seconds),
+            parallelization_factor=settings.lambda_parallelization_factor,
+            retry_attempts=settings.mapping_retry_attempts,
+            max_record_age=Duration.seconds(settings.mapping_max_record_age_seconds),
+            bisect_batch_on_error=True,
+            report_batch_item_failures=True,
+            on_failure=kept_records.on_failure_destination(),
+            metrics_config=lambda_.MetricsConfig(metrics=[lambda_.MetricType.EVENT_COUNT]),
         )
+        self.function.add_event_source(self.event_source)
 
-    def _grant(self, role: iam.Role, table_arn: str, bucket: s3.IBucket, quarantine_prefix: str) -> None:
+    def _grant(
+        self,
+        role: iam.Role,
+        table_arn: str,
+        bucket: s3.IBucket,
+        quarantine_prefix: str,
+        kept_bucket: s3.IBucket,
+    ) -> None:
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"],
@@ -128,10 +138,18 @@ class IngestFunction(Construct):
         role.add_to_policy(iam.PolicyStatement(actions=["timestream:WriteRecords"], resources=[table_arn]))
         role.add_to_policy(iam.PolicyStatement(actions=["timestream:DescribeEndpoints"], resources=["*"]))
         quarantine_objects = bucket.arn_for_objects(f"{quarantine_prefix}/*")
-        role.add_to_policy(iam.PolicyStatement(actions=["s3:PutObject"], resources=[quarantine_objects]))
+        ledger_objects = kept_bucket.arn_for_objects(f"{names.LEDGER_PREFIX}/*")
+        role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[quarantine_objects, ledger_objects])
+        )
         acknowledge(role, "AwsSolutions-IAM5[Resource::*]", DESCRIBE_ENDPOINTS_REASON)
         acknowledge(
             role,
             f"AwsSolutions-IAM5[Resource::{finding_text(self, quarantine_objects)}]",
             "Quarantined records are written as new objects under the quarantine prefix only",
+        )
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::{finding_text(self, ledger_objects)}]",
+            "The handled ledger is written as new objects under its prefix of the kept-records bucket only",
         )

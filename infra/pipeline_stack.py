@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import Acknowledgment, CfnOutput, RemovalPolicy, Stack, Tags, Validations
-from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from infra.alarms import PipelineAlarms
@@ -13,9 +12,9 @@ from infra.athena import LakeAthena
 from infra.cep_stage import CepStage
 from infra.dag_deployment import DagDeployment
 from infra.data_lake import DataLake
-from infra.failure_queue import FailureQueue
 from infra.glue_catalog import GlueCatalog
 from infra.ingest_function import IngestFunction, powertools_layer
+from infra.kept_records import KeptRecords
 from infra.mwaa_access import MwaaAccess
 from infra.nag import check_with_cdk_nag
 from infra.reference_data import ReferenceData
@@ -59,7 +58,14 @@ class PipelineStack(Stack):
             self, "Timeseries", settings=settings, rejected_data_bucket=lake.bucket, removal_policy=removal
         )
         streams = Streams(self, "Streams", settings=settings, removal_policy=removal)
-        failures = FailureQueue(self, "IngestFailures", settings=settings, removal_policy=removal)
+        kept = KeptRecords(
+            self,
+            "KeptRecords",
+            settings=settings,
+            bucket_name=settings.kept_records_bucket_name(self.account, self.region),
+            log_bucket=lake.log_bucket,
+            removal_policy=removal,
+        )
         layer = powertools_layer(self)
         tables = {
             "raw": (settings.raw_table_name, store.raw_table_arn),
@@ -74,20 +80,20 @@ class PipelineStack(Stack):
                 table_name=tables[role][0],
                 table_arn=tables[role][1],
                 quarantine_bucket=lake.bucket,
-                failure_queue=failures.queue,
+                kept_records=kept,
                 layers=[layer],
                 removal_policy=removal,
             )
             for role, stream in streams.by_role().items()
         }
         # The CEP stage's failed batches go where the ingest mappings' go (one keep-and-replay path).
-        CepStage(
+        cep_stage = CepStage(
             self,
             "CepStage",
             settings=settings,
             raw_stream=streams.raw,
             cep_stream=streams.cep,
-            on_failure=sources.SqsDlq(failures.queue),
+            on_failure=kept.on_failure_destination(),
             layers=[layer],
             removal_policy=removal,
         )
@@ -126,7 +132,10 @@ class PipelineStack(Stack):
             settings=settings,
             streams=dict(streams.by_role()),
             functions={role: f.function for role, f in ingest.items()},
-            failure_queue=failures.queue,
+            mapping_ids={
+                **{role: f.event_source.event_source_mapping_id for role, f in ingest.items()},
+                "cep-stage": cep_stage.event_source.event_source_mapping_id,
+            },
         )
         acknowledge_copy_functions(self)
         Tags.of(self).add("project", ingest_names.SERVICE_NAME)
@@ -145,7 +154,7 @@ class PipelineStack(Stack):
             names.OUTPUT_MWAA_POLICY: access.policy.managed_policy_arn,
             names.OUTPUT_GLUE_DATABASE: catalog.database.ref,
             names.OUTPUT_ATHENA_WORKGROUP: athena.workgroup.ref,
-            names.OUTPUT_DLQ: failures.queue.queue_url,
+            names.OUTPUT_KEPT_BUCKET: kept.bucket.bucket_name,
         }
         for key, value in outputs.items():
             CfnOutput(self, key, value=value)

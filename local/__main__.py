@@ -1,4 +1,4 @@
-"""`python -m local up|down|status|demo|query|esm`: the local stack's command line."""
+"""`python -m local up|down|status|demo|query|esm|replay`: the local stack's command line."""
 
 import sys
 

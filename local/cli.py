@@ -55,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     esm.add_argument(
         "--follow", action="store_true", help="keep polling until Ctrl-C instead of stopping idle"
     )
+    replay = commands.add_parser("replay", help="put the records the mappings kept back on their streams")
+    replay.add_argument(
+        "--apply", action="store_true", help="put them back (default: a dry run that reports)"
+    )
     return parser
 
 
@@ -84,6 +88,10 @@ def _run(arguments: argparse.Namespace) -> int:
         return run_query(arguments.sql, arguments.max_rows, state_path)
     if arguments.command == "demo" and not 1 <= arguments.hours <= 6:
         raise SystemExit(f"error: --hours={arguments.hours}: choose 1 to 6 (the demo must stay quick)")
+    if arguments.command == "replay":
+        from replay.cli import main as replay
+
+        return replay(["--local", "--state-file", str(state_path), *(["--apply"] * arguments.apply)])
     settings = load_settings()
     if arguments.command == "lake":
         from local.lake_query import run_lake_query
@@ -94,7 +102,7 @@ def _run(arguments: argparse.Namespace) -> int:
 
         # This process is only the mapping: per-invocation INFO logs would drown its progress lines.
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-        return run_mappings(settings, follow=arguments.follow, state_path=state_path)
+        return run_mappings(follow=arguments.follow, state_path=state_path)
     if arguments.command == "demo":
         from local.demo import run_demo
 
@@ -122,5 +130,5 @@ def _status(state_path: Path) -> int:
     print(f"streams           {state.raw_stream}, {state.cep_stream}")
     print(f"tables            {state.database}.{state.raw_table}, {state.database}.{state.cep_table}")
     print(f"bucket            s3://{state.bucket}")
-    print(f"on-failure queue  {state.dlq_url}")
+    print(f"kept records      s3://{state.kept_bucket}  (batches given up on; `python -m local replay`)")
     return 0

@@ -13,6 +13,7 @@ import shlex
 import signal
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from local import demo_lake, demo_stages, demo_summary
 from local.airflow_env import DAGS_FOLDER
 from local.demo_data import Window
 from local.demo_log import airflow_log
+from local.deployed_config import DeployedFunction, deployed_functions
 from local.stack import checkpoint_dir, down, up
 from local.stack_commands import took_over
 from local.stack_lock import stack_lock
@@ -61,13 +63,16 @@ def _demo(settings: Settings, *, keep: bool, hours: int, state_path: Path) -> in
         f"starting the local stack (moto + local Timestream); data for "
         f"{window.start:%Y-%m-%d %H:00}-{window.end:%H:00} UTC"
     )
+    # The deployed functions' settings: cached, or a synth of several seconds when the code changed,
+    # done while the stack starts and the data is sent rather than after.
+    deployed = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synth").submit(deployed_functions)
     state, started = up(settings, state_path)
     progress(
         ("started" if started else "reusing the running stack")
         + f": moto {state.moto_endpoint}, Timestream {state.timestream_endpoint}"
     )
     try:
-        failures = _run_stages(settings, state, window, demo_started, progress, state_path)
+        failures = _run_stages(settings, state, window, demo_started, progress, state_path, deployed)
         progress("done" if not failures else f"done, with {len(failures)} failure(s):")
         for failure in failures:
             print(f"  FAILED {failure}", flush=True)
@@ -92,12 +97,13 @@ def _run_stages(
     since: datetime,
     progress: Progress,
     state_path: Path,
+    deployed: Future[dict[str, DeployedFunction]],
 ) -> list[str]:
     """Run every stage, print the summary; returns one line per failure."""
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")  # quarantines show in the summary instead
     log = airflow_log(state_path.parent)
     generated = demo_stages.generate_and_send(state, window, progress)
-    ingested = demo_stages.ingest(settings, state, checkpoint_dir(state_path), progress)
+    ingested = demo_stages.ingest(state, checkpoint_dir(state_path), progress, deployed.result())
     quarantine = demo_stages.read_quarantine(settings, state, since)
     exports = demo_stages.export_hours(settings, state, window, airflow_home(state_path), progress, log)
     backfill = demo_stages.backfill_one_hour(settings, state, window, exports, progress, log)
@@ -112,9 +118,10 @@ def _run_stages(
         failures.append(f"the seed's join over the lake: {type(error).__name__}: {error}")
     where = f"(Airflow's log: {shlex.quote(str(log))})"
     failures += [
-        f"ingest of stream {role}: {stats.records_discarded} records went to the on-failure queue"
+        f"mapping {role}: {stats.records_kept} records kept for replay in s3://{state.kept_bucket}, "
+        f"{stats.records_dropped} dropped (`python -m local replay`)"
         for role, stats in ingested.items()
-        if stats.records_discarded
+        if stats.records_kept or stats.records_dropped
     ]
     failures += [
         f"export {e.export} {e.hour:%Y-%m-%d %H:00}: {e.error or 'the run did not succeed'} {where}"
@@ -148,7 +155,8 @@ def how_to_explore(state: LocalStackState, state_path: Path) -> str:
         f"  boto3.client('s3', endpoint_url='{state.moto_endpoint}')"
         f".list_objects_v2(Bucket='{state.bucket}', Prefix='exports/')",
         "  .venv/bin/python -m generators sensors --count 1000   (finds the local stack)",
-        f"  {local} esm   (the local event source mapping ingests what arrived)",
+        f"  {local} esm   (the local event source mappings run the deployed functions on what arrived)",
+        f"  {local} replay   (what the mappings gave up on and kept; --apply puts it back on its stream)",
         f"  Airflow UI: {ui_environment} .venv/bin/airflow api-server",
         f"    then http://localhost:8080 as admin, with the password in {passwords}",
         f"  Stop it: {local} down   (or make local-down; the data stays until make local-reset)",

@@ -12,8 +12,9 @@ from local import airflow_env, lake
 from local.cep import ROLE as CEP_STAGE
 from local.demo_data import Window, demo_batches, send
 from local.demo_log import captured_output
+from local.deployed_config import DeployedFunction
 from local.esm import MappingStats
-from local.ingest import build_mappings
+from local.ingest import open_mappings
 from local.resources import client
 from pipeline_config.local_state import LocalStackState
 from pipeline_config.settings import Settings
@@ -71,16 +72,21 @@ def generate_and_send(state: LocalStackState, window: Window, progress: Progress
 
 
 def ingest(
-    settings: Settings, state: LocalStackState, checkpoints: Path, progress: Progress
+    state: LocalStackState,
+    checkpoints: Path,
+    progress: Progress,
+    functions: dict[str, DeployedFunction] | None = None,
 ) -> dict[str, MappingStats]:
+    """Both local mappings, running the deployed functions (their output goes to .local/logs/)."""
     stats = {}
-    for role, mapping in build_mappings(settings, state, checkpoints).items():
-        target = "CEP stage -> CEP stream" if role == CEP_STAGE else f"ingest Lambda -> table {role}"
-        progress(f"local event source mapping -> {target} ...")
-        stats[role] = mapping.run_until_idle()
-        progress(
-            f"  {stats[role].records_succeeded} records delivered in {stats[role].invocations} invocations"
-        )
+    with open_mappings(
+        state, checkpoints, functions=functions, log_dir=checkpoints.parent / "logs"
+    ) as mappings:
+        for role, mapping in mappings.items():
+            target = "CEP stage -> CEP stream" if role == CEP_STAGE else f"ingest Lambda -> table {role}"
+            progress(f"local event source mapping -> {target} ...")
+            done = stats[role] = mapping.run_until_idle()
+            progress(f"  {done.records_succeeded} records delivered in {done.invocations} invocations")
     return stats
 
 

@@ -1,22 +1,27 @@
 """A local Kinesis event source mapping: what Lambda's poller does, in-process, against any Kinesis endpoint.
 
-Per shard, in sequence order: read a batch (GetRecords, `batch_size`), drop records older than the
-maximum record age to the on-failure queue, invoke the handler with a genuine Kinesis event, then
+Per shard, in sequence order: read a batch (GetRecords, `batch_size`), hand records older than the
+maximum record age to the on-failure destination, invoke the function with a genuine Kinesis event, then
 - success: checkpoint after the batch;
 - `batchItemFailures`: checkpoint before the LOWEST failed sequence number and redeliver from there
-  (an identifier that is missing or not in the batch fails the whole batch, as Lambda does);
-- an exception: retry, split in halves first when `bisect_batch_on_error` (each re-invocation, halves
-  included, uses one of the `retry_attempts`);
-- retries exhausted: send Lambda's on-failure record (batch metadata) to the SQS queue, move past it.
+  (an identifier that is missing or not in the batch fails the whole batch, as Lambda does); a
+  retry attempt is used;
+- a function error (exception, timeout): retry; with `bisect_batch_on_error` the batch is split in
+  halves first, and splitting does not use a retry attempt (Lambda developer guide);
+- retries exhausted or records too old: keep the batch in the S3 on-failure destination (the
+  invocation record with the whole event, on_failure.py) and move past it.
+Retries follow each other without a delay of the mapping's own: AWS documents none, and the
+function's in-invocation backoff (up to its timeout) is what spaces them out and outlasts outages.
 Shards are read parent before child, one batch at a time per shard (a valid serialisation of
-Lambda's `parallelization_factor`, which keeps per-partition-key order only).
+Lambda's `parallelization_factor`, which keeps per-partition-key order only). Each pass gives every
+shard one invocation, so a shard whose batch keeps failing blocks only itself, as on Lambda.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,10 +36,9 @@ from local.kinesis_event import (
     StreamRecord,
     function_arn,
     kinesis_event,
-    on_failure_record,
 )
+from local.on_failure import S3OnFailureDestination
 from local.shard_reader import ShardReader
-from pipeline_config.settings import Settings
 
 Handler = Callable[[dict[str, Any], Any], Mapping[str, Any] | None]
 LOG = logging.getLogger(__name__)
@@ -42,7 +46,11 @@ LOG = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class MappingConfig:
-    """The event source mapping's settings (the same keys the CDK app sets on the real one)."""
+    """The event source mapping's settings, as the template declares them (local/deployed_config.py).
+
+    -1 for retry attempts or record age means infinite, as on Lambda. The parallelization factor and
+    batching window are carried so the agreement test compares every setting, but not emulated.
+    """
 
     function_name: str
     batch_size: int
@@ -50,29 +58,23 @@ class MappingConfig:
     max_record_age_seconds: int
     bisect_batch_on_error: bool = True
     report_batch_item_failures: bool = True
-    timeout_seconds: int = 60
+    on_failure_bucket: str | None = None
+    timeout_seconds: float = 60
     starting_position: str = "TRIM_HORIZON"
-
-    @classmethod
-    def from_settings(cls, settings: Settings, function_name: str) -> MappingConfig:
-        return cls(
-            function_name=function_name,
-            batch_size=settings.lambda_batch_size,
-            retry_attempts=settings.lambda_retry_attempts,
-            max_record_age_seconds=settings.lambda_max_record_age_seconds,
-            timeout_seconds=settings.lambda_timeout_seconds,
-        )
+    parallelization_factor: int = 1
+    batching_window_seconds: int = 0
 
 
 @dataclass
 class MappingStats:
-    """What the mapping did; `records_discarded` went to the on-failure queue."""
+    """What the mapping did; kept records went to the on-failure destination, dropped ones are lost."""
 
     invocations: int = 0
     records_read: int = 0
     records_succeeded: int = 0
-    records_discarded: int = 0
-    batches_discarded: int = 0
+    records_kept: int = 0
+    records_dropped: int = 0
+    batches_kept: int = 0
     function_errors: int = 0
     partial_failures: int = 0
     failure_conditions: list[str] = field(default_factory=list)
@@ -91,20 +93,28 @@ class LocalEventSourceMapping:
         self,
         *,
         kinesis: Any,
-        sqs: Any,
+        s3: Any,
         stream_name: str,
         handler: Handler,
         config: MappingConfig,
-        on_failure_queue_url: str,
         checkpoint_path: Path,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self._kinesis, self._sqs, self._handler, self.config = kinesis, sqs, handler, config
-        self._queue_url, self._clock = on_failure_queue_url, clock
+        self._kinesis, self._handler, self.config, self._clock = kinesis, handler, config, clock
         summary = kinesis.describe_stream_summary(StreamName=stream_name)["StreamDescriptionSummary"]
         self.stream_arn: str = summary["StreamARN"]
         self._region, self._account = self.stream_arn.split(":")[3:5]
         self._function_arn = function_arn(config.function_name, self._region, self._account)
+        # Stable across restarts, like a deployed mapping's UUID: kept objects of one mapping share it.
+        self.uuid = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{self._function_arn}|{self.stream_arn}"))
+        self._destination = S3OnFailureDestination(
+            s3,
+            config.on_failure_bucket,
+            mapping_uuid=self.uuid,
+            stream_arn=self.stream_arn,
+            function_name=config.function_name,
+            function_arn=self._function_arn,
+        )
         self._store = CheckpointStore(checkpoint_path)
         self._checkpoints = self._store.load(self.stream_arn, summary["StreamCreationTimestamp"].isoformat())
         self._reader = ShardReader(
@@ -116,9 +126,11 @@ class LocalEventSourceMapping:
             starting_position=config.starting_position,
         )
         self.stats = MappingStats()
+        # Per shard, what is still to deliver of its current batch: (records, retries used).
+        self._pending: dict[str, deque[tuple[list[StreamRecord], int]]] = {}
 
-    def run_until_idle(self, max_passes: int = 10_000) -> MappingStats:
-        """Deliver every record in the stream, then return (a pass over all shards found nothing new)."""
+    def run_until_idle(self, max_passes: int = 1_000_000) -> MappingStats:
+        """Deliver every record in the stream, then return (a pass found nothing to do)."""
         for _ in range(max_passes):
             if self.poll_once() == 0:
                 return self.stats
@@ -131,40 +143,47 @@ class LocalEventSourceMapping:
                 time.sleep(idle_sleep_seconds)
 
     def poll_once(self) -> int:
-        """Read and deliver at most one batch from every ready shard; returns the records read."""
-        read = 0
-        for shard_id in self._reader.ready_shards():
-            records = self._reader.read_batch(shard_id)
-            read += len(records)
-            self.stats.records_read += len(records)
-            if records:
-                self._deliver(records)
-        return read
+        """One step per ready shard: a retry of its current batch, or a new batch read and delivered.
 
-    def _deliver(self, records: list[StreamRecord]) -> None:
-        pending: deque[tuple[list[StreamRecord], int]] = deque([(records, 0)])
-        while pending:
-            batch, retries = pending.popleft()
-            batch = self._discard_expired(batch, retries)
-            if not batch:
-                continue
-            outcome = self._invoke(batch)
-            if outcome.first_failed is None:
-                self.stats.records_succeeded += len(batch)
-                self._checkpoint(batch[-1])
-                continue
-            if outcome.first_failed > 0:
-                self.stats.records_succeeded += outcome.first_failed
-                self._checkpoint(batch[outcome.first_failed - 1])
-            remaining = batch[outcome.first_failed :]
-            if retries >= self.config.retry_attempts:
-                self._discard(remaining, RETRY_ATTEMPTS_EXHAUSTED, retries + 1, outcome.function_error)
-            elif outcome.function_error and self.config.bisect_batch_on_error and len(remaining) > 1:
-                middle = len(remaining) // 2
-                pending.appendleft((remaining[middle:], retries + 1))
-                pending.appendleft((remaining[:middle], retries + 1))
-            else:
-                pending.appendleft((remaining, retries + 1))
+        Returns the work done (records read plus invocations and hand-overs); 0 means idle.
+        """
+        work = 0
+        for shard_id in self._reader.ready_shards():
+            pending = self._pending.setdefault(shard_id, deque())
+            if not pending:
+                records = self._reader.read_batch(shard_id)
+                self.stats.records_read += len(records)
+                work += len(records)
+                if records:
+                    pending.append((records, 0))
+            if pending:
+                self._step(pending)
+                work += 1
+        return work
+
+    def _step(self, pending: deque[tuple[list[StreamRecord], int]]) -> None:
+        """One invocation with the shard's next pending records, and what its outcome leaves to do."""
+        batch, retries = pending.popleft()
+        batch = self._discard_expired(batch, retries)
+        if not batch:
+            return
+        outcome = self._invoke(batch)
+        if outcome.first_failed is None:
+            self.stats.records_succeeded += len(batch)
+            self._checkpoint(batch[-1])
+            return
+        if outcome.first_failed > 0:
+            self.stats.records_succeeded += outcome.first_failed
+            self._checkpoint(batch[outcome.first_failed - 1])
+        remaining = batch[outcome.first_failed :]
+        if outcome.function_error and self.config.bisect_batch_on_error and len(remaining) > 1:
+            middle = len(remaining) // 2  # splitting does not use a retry attempt
+            pending.appendleft((remaining[middle:], retries))
+            pending.appendleft((remaining[:middle], retries))
+        elif 0 <= self.config.retry_attempts <= retries:
+            self._give_up(remaining, RETRY_ATTEMPTS_EXHAUSTED, retries + 1, outcome.function_error)
+        else:
+            pending.appendleft((remaining, retries + 1))
 
     def _invoke(self, batch: list[StreamRecord]) -> _Outcome:
         event = kinesis_event(
@@ -180,12 +199,12 @@ class LocalEventSourceMapping:
         self.stats.invocations += 1
         try:
             response = self._handler(event, context)
-        except Exception:  # the function failed: Lambda retries the batch, so must we
+        except Exception as error:  # the function failed: Lambda retries the batch, so must we
             LOG.warning(
-                "%s raised on a batch of %d records", self.config.function_name, len(batch), exc_info=True
+                "%s failed on a batch of %d records: %s", self.config.function_name, len(batch), error
             )
             self.stats.function_errors += 1
-            return _Outcome(0, "Unhandled")
+            return _Outcome(0, getattr(error, "error_type", "Unhandled"))
         return self._first_failed(batch, response)
 
     def _first_failed(self, batch: list[StreamRecord], response: Mapping[str, Any] | None) -> _Outcome:
@@ -203,35 +222,23 @@ class LocalEventSourceMapping:
         return _Outcome(min(positions[identifier] for identifier in identifiers))
 
     def _discard_expired(self, batch: list[StreamRecord], retries: int) -> list[StreamRecord]:
+        if self.config.max_record_age_seconds < 0:
+            return batch
         oldest_allowed = self._clock() - self.config.max_record_age_seconds
         expired = 0
         while expired < len(batch) and batch[expired].arrival.timestamp() < oldest_allowed:
             expired += 1
         if expired:
-            self._discard(batch[:expired], RECORD_AGE_EXCEEDED, retries, None)
+            self._give_up(batch[:expired], RECORD_AGE_EXCEEDED, retries, None)
         return batch[expired:]
 
-    def _discard(self, batch: list[StreamRecord], condition: str, invokes: int, error: str | None) -> None:
-        message = on_failure_record(
-            batch,
-            stream_arn=self.stream_arn,
-            condition=condition,
-            function_arn=self._function_arn,
-            invoke_count=invokes,
-            function_error=error,
-        )
-        # Sent before the checkpoint moves: if SQS fails, the mapping stops with the checkpoint still
-        # before this batch, so a restart delivers it again instead of skipping it unreported.
-        self._sqs.send_message(QueueUrl=self._queue_url, MessageBody=json.dumps(message))
-        LOG.warning(
-            "%s: gave up on %d records of %s (%s), metadata sent to the on-failure queue",
-            self.config.function_name,
-            len(batch),
-            batch[0].shard_id,
-            condition,
-        )
-        self.stats.records_discarded += len(batch)
-        self.stats.batches_discarded += 1
+    def _give_up(self, batch: list[StreamRecord], condition: str, invokes: int, error: str | None) -> None:
+        """Keep the batch in the on-failure destination (or drop it, as Lambda does, if that fails)."""
+        if self._destination.keep(batch, condition, invokes, error):
+            self.stats.records_kept += len(batch)
+            self.stats.batches_kept += 1
+        else:
+            self.stats.records_dropped += len(batch)
         self.stats.failure_conditions.append(condition)
         self._checkpoint(batch[-1])
 

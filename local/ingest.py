@@ -1,82 +1,146 @@
-"""The local event source mappings: the ingest Lambda on both streams, the CEP stage on the raw stream.
+"""The deployed functions behind the local event source mappings.
 
-raw stream -> raw table, raw stream -> CEP stage -> CEP stream, CEP stream -> CEP table; in that
-order, so one pass of `run_until_idle` over the mappings carries readings all the way to CEP rows.
+raw stream -> ingest (raw table); raw stream -> CEP stage -> CEP stream; CEP stream -> ingest (CEP
+table). They run in that order, so one pass of `run_until_idle` carries readings all the way to CEP
+rows.
+
+Everything about the functions and their mappings comes from the synthesized template
+(deployed_config.py): the handler entry point, timeout, memory, environment and every mapping
+setting. Only what differs between AWS and this machine is added to the environment: what the
+Lambda runtime sets itself (region, function name, locale), the local endpoints and credentials.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
-from local.cep import ROLE as CEP_STAGE
-from local.cep import cep_mapping
-from local.esm import LocalEventSourceMapping, MappingConfig
+from local.deployed_config import CEP_STAGE, DeployedFunction, deployed_functions
+from local.esm import LocalEventSourceMapping
+from local.kinesis_event import function_arn
+from local.lambda_runtime import LocalFunction
 from local.resources import client
 from local.stack import checkpoint_dir
-from pipeline_config.local_state import DEFAULT_STATE_PATH, LocalStackState
-from pipeline_config.settings import Settings
-from timestream_ingest.config import IngestConfig
-from timestream_ingest.processor import Ingestor
+from pipeline_config.bundles import REPO_ROOT
+from pipeline_config.local_state import DEFAULT_STATE_PATH, LOCAL_CREDENTIALS, LocalStackState
+from timestream_ingest import names
 
-ROLES = ("raw", "cep")
-
-
-def ingest_handler(settings: Settings, state: LocalStackState, role: str) -> Any:
-    """The Lambda processor for one table, with clients on the local endpoints (no metrics output)."""
-    config = IngestConfig(
-        database=state.database,
-        table=state.raw_table if role == "raw" else state.cep_table,
-        quarantine_bucket=state.bucket,
-        quarantine_prefix=settings.quarantine_prefix,
-        timestream_endpoint_url=state.timestream_endpoint,
-        s3_endpoint_url=state.moto_endpoint,
-    )
-    processor = Ingestor(
-        config,
-        client("timestream-write", state.timestream_endpoint),
-        client("s3", state.moto_endpoint),
-        publish=False,
-    )
-    return lambda event, context: processor.process(event)
+# Variables the Lambda runtime sets for every function (a subset handlers and Powertools read).
+RUNTIME_LOCALE = {"LANG": "en_US.UTF-8", "TZ": ":UTC"}
+PASSED_THROUGH = ("PATH", "POWERTOOLS_LOG_LEVEL")
+# Readings reach CEP rows in one pass: raw ingest, then the CEP stage, then CEP ingest.
+RUN_ORDER = ("raw", CEP_STAGE, "cep")
 
 
-def build_mappings(
-    settings: Settings, state: LocalStackState, checkpoints: Path
-) -> dict[str, LocalEventSourceMapping]:
-    """The deployed stack's mappings, configured from the same settings: raw, cep-stage, cep."""
-    kinesis, sqs = client("kinesis", state.moto_endpoint), client("sqs", state.moto_endpoint)
-    ingest = {}
-    for role in ROLES:
-        stream = state.raw_stream if role == "raw" else state.cep_stream
-        ingest[role] = LocalEventSourceMapping(
-            kinesis=kinesis,
-            sqs=sqs,
-            stream_name=stream,
-            handler=ingest_handler(settings, state, role),
-            config=MappingConfig.from_settings(settings, f"{settings.stack_name}-ingest-{role}"),
-            on_failure_queue_url=state.dlq_url,
-            checkpoint_path=checkpoints / f"{stream}.json",
-        )
-    stage = cep_mapping(settings, state, checkpoints, kinesis, sqs)
-    return {"raw": ingest["raw"], CEP_STAGE: stage, "cep": ingest["cep"]}
+def function_environment(function: DeployedFunction, state: LocalStackState) -> dict[str, str]:
+    """The deployed environment, plus what Lambda's runtime sets, plus the local endpoints."""
+    return {
+        **function.environment,
+        **RUNTIME_LOCALE,
+        **{key: os.environ[key] for key in PASSED_THROUGH if key in os.environ},
+        "AWS_REGION": state.region,
+        "AWS_DEFAULT_REGION": state.region,
+        "AWS_LAMBDA_FUNCTION_NAME": function.mapping.function_name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(function.memory_mb),
+        "AWS_ACCESS_KEY_ID": LOCAL_CREDENTIALS["aws_access_key_id"],
+        "AWS_SECRET_ACCESS_KEY": LOCAL_CREDENTIALS["aws_secret_access_key"],
+        "AWS_SESSION_TOKEN": LOCAL_CREDENTIALS["aws_session_token"],
+        names.ENV_AWS_ENDPOINT_URL_TIMESTREAM_WRITE: state.timestream_endpoint,
+        names.ENV_AWS_ENDPOINT_URL_S3: state.moto_endpoint,
+        # The CEP stage's clients: boto3 reads these service-specific endpoint variables itself.
+        "AWS_ENDPOINT_URL_KINESIS": state.moto_endpoint,
+        "AWS_ENDPOINT_URL_DYNAMODB": state.moto_endpoint,
+    }
 
 
-def run_mappings(settings: Settings, *, follow: bool, state_path: Path = DEFAULT_STATE_PATH) -> int:
-    """`python -m local esm`: run every mapping until idle (or keep polling with --follow)."""
+@contextmanager
+def open_mappings(
+    state: LocalStackState,
+    checkpoints: Path,
+    *,
+    functions: Mapping[str, DeployedFunction] | None = None,
+    log_dir: Path | None = None,
+    environment: Mapping[str, Mapping[str, str]] | None = None,
+) -> Iterator[dict[str, LocalEventSourceMapping]]:
+    """One mapping per deployed function, each invoking its function in a local execution environment.
+
+    `functions` defaults to the deployed ones; `environment` replaces a role's computed environment
+    (tests point a function at a fault-injecting proxy); `log_dir` receives each function's output.
+    """
+    functions = dict(functions or deployed_functions())
+    _check_matches_stack(functions, state)
+    kinesis, s3 = client("kinesis", state.moto_endpoint), client("s3", state.moto_endpoint)
+    runtimes: list[LocalFunction] = []
+    try:
+        mappings = {}
+        for role, function in sorted(functions.items(), key=lambda item: RUN_ORDER.index(item[0])):
+            name = function.mapping.function_name
+            runtime = LocalFunction(
+                name=name,
+                arn=function_arn(name, state.region, state.account),
+                handler=function.handler,
+                asset_dir=REPO_ROOT / function.asset_dir,
+                environment=(environment or {}).get(role) or function_environment(function, state),
+                memory_mb=function.memory_mb,
+                log_path=log_dir / f"lambda-{role}.log" if log_dir else None,
+            )
+            runtime.start()  # every function's init runs at once, in the background
+            runtimes.append(runtime)
+            mappings[role] = LocalEventSourceMapping(
+                kinesis=kinesis,
+                s3=s3,
+                stream_name=function.stream_name,
+                handler=runtime,
+                config=function.mapping,
+                # Two functions read the raw stream: each mapping keeps its own checkpoints, as on AWS.
+                checkpoint_path=checkpoints / f"{function.stream_name}.{role}.json",
+            )
+        yield mappings
+    finally:
+        for runtime in runtimes:
+            runtime.close()
+
+
+def _check_matches_stack(functions: Mapping[str, DeployedFunction], state: LocalStackState) -> None:
+    streams = {state.raw_stream, state.cep_stream}
+    for function in functions.values():
+        if function.stream_name not in streams or function.mapping.on_failure_bucket != state.kept_bucket:
+            raise SystemExit(
+                f"error: the template's {function.role} mapping reads {function.stream_name} and keeps "
+                f"failures in {function.mapping.on_failure_bucket}, but the running local stack has "
+                f"{sorted(streams)} and {state.kept_bucket}: restart it (`make local-down local-up`) "
+                "after changing cdk.json"
+            )
+
+
+def run_mappings(*, follow: bool, state_path: Path = DEFAULT_STATE_PATH) -> int:
+    """`python -m local esm`: drain both streams (or keep polling with --follow) on the running stack."""
     from local.stack import running_state
 
     state = running_state(state_path)
     if state is None:
         raise SystemExit("error: the local stack is not running: start it with `make local-up`")
-    mappings = build_mappings(settings, state, checkpoint_dir(state_path))
-    if not follow:
-        for role, mapping in mappings.items():
-            stats = mapping.run_until_idle()
-            print(f"{role}: {stats.records_succeeded} delivered, {stats.records_discarded} sent to the DLQ")
-        return 0
+    log_dir = state_path.parent / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open_mappings(state, checkpoint_dir(state_path), log_dir=log_dir) as mappings:
+        if not follow:
+            for role, mapping in mappings.items():
+                stats = mapping.run_until_idle()
+                print(
+                    f"{role}: {stats.records_succeeded} delivered, {stats.records_kept} kept for replay "
+                    f"in s3://{state.kept_bucket}, {stats.records_dropped} dropped "
+                    f"(function logs: {log_dir}/lambda-{role}.log)"
+                )
+            return 0
+        _follow(mappings)
+    return 0
+
+
+def _follow(mappings: Mapping[str, LocalEventSourceMapping]) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     workers = [
@@ -85,7 +149,7 @@ def run_mappings(settings: Settings, *, follow: bool, state_path: Path = DEFAULT
     ]
     for worker in workers:
         worker.start()
-    print("polling both streams for ingest and CEP; Ctrl-C to stop (checkpoints are kept, a restart resumes)")
+    print("polling both streams; Ctrl-C to stop (checkpoints are kept, a restart resumes)")
     try:
         while not stop.wait(0.5):
             pass
@@ -93,4 +157,3 @@ def run_mappings(settings: Settings, *, follow: bool, state_path: Path = DEFAULT
         stop.set()
     for worker in workers:
         worker.join()
-    return 0

@@ -1,20 +1,31 @@
 """What Lambda hands a Kinesis-triggered function: the event, the context and the on-failure record.
 
-The shapes are the service's own (Lambda developer guide, "Using Lambda with Kinesis"), so a handler
-tested here behaves the same behind a real event source mapping.
+The shapes are the service's own (Lambda developer guide, "Using Lambda with Kinesis" and "Retain
+discarded batch records for a Kinesis Data Streams event source"), so a handler tested here behaves
+the same behind a real event source mapping, and `replay` reads local and deployed kept records alike.
 """
 
 from __future__ import annotations
 
 import base64
-import time
+import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from local.lambda_context import LocalLambdaContext
 from pipeline_config import names
+
+__all__ = [
+    "LocalLambdaContext",
+    "StreamRecord",
+    "kept_object_key",
+    "kinesis_event",
+    "on_failure_record",
+    "payload_event",
+]
 
 RETRY_ATTEMPTS_EXHAUSTED = "RetryAttemptsExhausted"
 RECORD_AGE_EXCEEDED = "RecordAgeExceeded"
@@ -111,10 +122,12 @@ def on_failure_record(
     function_arn: str,
     invoke_count: int,
     function_error: str | None,
+    event: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Lambda's on-failure destination record: the batch's metadata, never its payloads."""
+    """Lambda's on-failure record: the batch's metadata, and for an S3 destination the whole
+    invocation `event` in `payload`, as an escaped JSON string."""
     first, last = records[0], records[-1]
-    return {
+    record: dict[str, Any] = {
         "requestContext": {
             "requestId": str(uuid.uuid4()),
             "functionArn": function_arn,
@@ -138,28 +151,19 @@ def on_failure_record(
             "streamArn": stream_arn,
         },
     }
+    if event is not None:
+        record["payload"] = json.dumps(event)
+    return record
+
+
+def kept_object_key(mapping_uuid: str, shard_id: str, at: datetime) -> str:
+    """Lambda's S3 object name: `aws/lambda/<ESM-UUID>/<shardID>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<UUID>`."""
+    moment = at.astimezone(UTC)
+    return (
+        f"{names.KEPT_RECORDS_PREFIX}{mapping_uuid}/{shard_id}/{moment:%Y/%m/%d}/"
+        f"{moment:%Y-%m-%dT%H.%M.%S}-{uuid.uuid4()}"
+    )
 
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-@dataclass
-class LocalLambdaContext:
-    """The attributes of Lambda's context object that handlers and Powertools read."""
-
-    function_name: str
-    invoked_function_arn: str
-    timeout_seconds: int
-    memory_limit_in_mb: int = 512
-    function_version: str = "$LATEST"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    _deadline: float = field(default=0.0, repr=False)
-
-    def __post_init__(self) -> None:
-        self._deadline = time.monotonic() + self.timeout_seconds
-        self.log_group_name = f"/aws/lambda/{self.function_name}"
-        self.log_stream_name = f"local/{self.aws_request_id}"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self._deadline - time.monotonic()) * 1000))

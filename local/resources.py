@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
+from local.cep import ensure_state_table
 from local.lake_catalog import provision_lake
 from pipeline_config import names
 from pipeline_config.local_state import LOCAL_CREDENTIALS, LocalStackState
@@ -27,23 +28,21 @@ def client(service: str, endpoint_url: str, region: str = names.LOCAL_REGION) ->
 
 
 def provision(settings: Settings, *, moto_endpoint: str, timestream_endpoint: str) -> LocalStackState:
-    """Create bucket (with the lake's catalog and reference data), DLQ, streams, database and tables.
-
-    Returns the address book (without pids).
-    """
+    """Create the buckets (the lake with its catalog and reference data, the kept records), streams,
+    the CEP stage's state table, database and tables; returns the address book (without pids)."""
     region, account = names.LOCAL_REGION, names.LOCAL_ACCOUNT
     bucket = settings.bucket_name(account, region)
+    kept_bucket = settings.kept_records_bucket_name(account, region)
     s3 = client("s3", moto_endpoint)
-    s3.create_bucket(Bucket=bucket)
+    for name in (bucket, kept_bucket):
+        s3.create_bucket(Bucket=name)
     provision_lake(s3, moto_endpoint=moto_endpoint, bucket=bucket, timestream_database=settings.database_name)
-    dlq_url = client("sqs", moto_endpoint).create_queue(QueueName=names.ingest_dlq_name(settings.stack_name))[
-        "QueueUrl"
-    ]
     raw_stream = names.stream_name(settings.stack_name, "raw")
     cep_stream = names.stream_name(settings.stack_name, "cep")
     kinesis = client("kinesis", moto_endpoint)
     for stream in (raw_stream, cep_stream):
         _create_stream(kinesis, stream, settings)
+    ensure_state_table(client("dynamodb", moto_endpoint), names.cep_state_table_name(settings.stack_name))
     write = client("timestream-write", timestream_endpoint)
     _ignore_conflict(lambda: write.create_database(DatabaseName=settings.database_name))
     for table in (settings.raw_table_name, settings.cep_table_name):
@@ -59,7 +58,7 @@ def provision(settings: Settings, *, moto_endpoint: str, timestream_endpoint: st
         raw_stream=raw_stream,
         cep_stream=cep_stream,
         bucket=bucket,
-        dlq_url=dlq_url,
+        kept_bucket=kept_bucket,
     )
 
 

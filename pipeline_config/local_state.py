@@ -37,7 +37,7 @@ class LocalStackState:
     raw_stream: str
     cep_stream: str
     bucket: str
-    dlq_url: str
+    kept_bucket: str  # the mappings' on-failure destination (kept records, ledger, replay marks)
     pids: dict[str, int] = field(default_factory=dict)
 
     def save(self, path: Path = DEFAULT_STATE_PATH) -> None:

@@ -15,15 +15,27 @@ def data_lake_bucket_name(bucket_prefix: str, account: str, region: str) -> str:
     return f"{bucket_prefix}-datalake-{account}-{region}"
 
 
-# --- Kinesis streams and queues (explicit physical names, shared by CDK and the local stack).
+# --- Kinesis streams (explicit physical names, shared by CDK and the local stack).
 def stream_name(stack_name: str, role: str) -> str:
     """`<stack>-raw` / `<stack>-cep`: the Kinesis stream feeding one table role."""
     return f"{stack_name}-{role}"
 
 
-def ingest_dlq_name(stack_name: str) -> str:
-    """The on-failure queue that receives metadata of batches the ingest mapping gave up on."""
-    return f"{stack_name}-ingest-failures"
+def cep_state_table_name(stack_name: str) -> str:
+    """The CEP stage's DynamoDB state table (named, so the local stack creates the same one)."""
+    return f"{stack_name}-cep-state"
+
+
+# --- The kept-records bucket: the ingest mappings' S3 on-failure destination.
+def kept_records_bucket_name(bucket_prefix: str, account: str, region: str) -> str:
+    """Where Lambda keeps whole the batches it gave up on (and `replay` finds them)."""
+    return f"{bucket_prefix}-kept-{account}-{region}"
+
+
+# Lambda names each on-failure object `aws/lambda/<mapping UUID>/<shard>/YYYY/MM/DD/<time>-<uuid>`.
+KEPT_RECORDS_PREFIX = "aws/lambda/"
+# `replay` marks what it put back on the stream: `replayed/<kept object key>.json`.
+REPLAYED_PREFIX = "replayed/"
 
 
 # --- CloudFormation output keys (generators and users read these).
@@ -36,7 +48,7 @@ OUTPUT_BUCKET = "DataLakeBucketName"
 OUTPUT_MWAA_POLICY = "MwaaPolicyArn"
 OUTPUT_GLUE_DATABASE = "GlueDatabaseName"
 OUTPUT_ATHENA_WORKGROUP = "AthenaWorkGroupName"
-OUTPUT_DLQ = "IngestFailureQueueUrl"
+OUTPUT_KEPT_BUCKET = "KeptRecordsBucketName"
 
 # --- The local stack.
 LOCAL_STATE_DIR = ".local"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pipeline_config import names
+from pipeline_config import mapping_retries, names
 from pipeline_config.bundles import REPO_ROOT
 from pipeline_config.context_keys import check_context_keys, feature_flags
 from timestream_pipeline import names as dag_names
@@ -81,8 +81,9 @@ class Settings:
     lambda_batch_size: int = 500
     lambda_batching_window_seconds: int = 1
     lambda_parallelization_factor: int = 2
-    lambda_retry_attempts: int = 5
-    lambda_max_record_age_seconds: int = 3600
+    # None: derived from kinesis_retention_hours (pipeline_config/mapping_retries.py).
+    lambda_retry_attempts: int | None = None
+    lambda_max_record_age_seconds: int | None = None
     lambda_memory_mb: int = 512
     lambda_timeout_seconds: int = 60
     log_retention_days: int = 30
@@ -105,6 +106,7 @@ class Settings:
             check(key, getattr(self, key))
         if self.raw_table_name == self.cep_table_name:
             _fail("cep_table_name", self.cep_table_name, "must differ from raw_table_name")
+        mapping_retries.check_record_age(self.mapping_max_record_age_seconds, self.kinesis_retention_hours)
         prefixes = {self.export_prefix, self.quarantine_prefix, self.rejected_data_prefix}
         if len(prefixes) != 3:
             _fail(
@@ -114,11 +116,28 @@ class Settings:
             )
 
     @property
+    def mapping_max_record_age_seconds(self) -> int:
+        """MaximumRecordAgeInSeconds of the ingest mappings: explicit, or derived from the retention."""
+        return mapping_retries.max_record_age_seconds(
+            self.kinesis_retention_hours, self.lambda_max_record_age_seconds
+        )
+
+    @property
+    def mapping_retry_attempts(self) -> int:
+        """MaximumRetryAttempts of the ingest mappings: explicit, or enough to fill the record age."""
+        return mapping_retries.retry_attempts(
+            self.mapping_max_record_age_seconds, self.lambda_timeout_seconds, self.lambda_retry_attempts
+        )
+
+    @property
     def provisioned_streams(self) -> bool:
         return self.kinesis_stream_mode == "PROVISIONED"
 
     def bucket_name(self, account: str, region: str) -> str:
         return names.data_lake_bucket_name(self.bucket_prefix, account, region)
+
+    def kept_records_bucket_name(self, account: str, region: str) -> str:
+        return names.kept_records_bucket_name(self.bucket_prefix, account, region)
 
 
 def _fail(key: str, value: object, allowed: str) -> None:
@@ -153,6 +172,14 @@ def _pattern(regex: re.Pattern[str], what: str, optional: bool = False) -> Calla
     return check
 
 
+def _optional(check: Callable[[str, Any], None]) -> Callable[[str, Any], None]:
+    def optional_check(key: str, value: Any) -> None:
+        if value is not None:
+            check(key, value)
+
+    return optional_check
+
+
 def _boolean(key: str, value: Any) -> None:
     if not isinstance(value, bool):
         _fail(key, value, "must be true or false")
@@ -176,8 +203,10 @@ _CHECKS: dict[str, Callable[[str, Any], None]] = {
     "lambda_batch_size": _int_range(1, 10000),
     "lambda_batching_window_seconds": _int_range(0, 300),
     "lambda_parallelization_factor": _int_range(1, 10),
-    "lambda_retry_attempts": _int_range(0, 10000),
-    "lambda_max_record_age_seconds": _int_range(60, 604800),
+    "lambda_retry_attempts": _optional(_int_range(0, mapping_retries.MAX_RETRY_ATTEMPTS)),
+    "lambda_max_record_age_seconds": _optional(
+        _int_range(mapping_retries.MIN_RECORD_AGE_SECONDS, mapping_retries.MAX_RECORD_AGE_LIMIT_SECONDS)
+    ),
     "lambda_memory_mb": _int_range(128, 10240),
     "lambda_timeout_seconds": _int_range(3, 900),
     "log_retention_days": _one_of(*LOG_RETENTION_DAYS),
@@ -208,7 +237,7 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
         if lowered in ("true", "false"):
             return lowered == "true"
         return value
-    if isinstance(default, int) and re.fullmatch(r"-?\d+", value.strip()):
+    if (default is None or isinstance(default, int)) and re.fullmatch(r"-?\d+", value.strip()):
         return int(value)
     return value
 

@@ -158,7 +158,7 @@ def parse_value(text: Any, value_type: str, unit_nanos: int) -> Any:
         return text.lower() == "true"
     if value_type == "TIMESTAMP":
         return _parse_int(text, "MeasureValue") * unit_nanos
-    if len(text.encode()) > MAX_VARCHAR_MEASURE_BYTES:
+    if _utf8_length(text, "VARCHAR MeasureValue") > MAX_VARCHAR_MEASURE_BYTES:
         raise RecordProblem(f"VARCHAR MeasureValue is longer than {MAX_VARCHAR_MEASURE_BYTES} bytes.")
     return text
 
@@ -174,7 +174,7 @@ def _parse_dimensions(raw: list[dict[str, Any]]) -> dict[str, str]:
         if (dimension.get("DimensionValueType") or "VARCHAR") != "VARCHAR":
             raise RecordProblem(f"Dimension {name!r}: DimensionValueType must be VARCHAR.")
         _check_name(name, "Dimension name", MAX_DIMENSION_NAME_BYTES)
-        if len(value.encode()) > MAX_DIMENSION_VALUE_BYTES:
+        if _utf8_length(value, f"Dimension {name!r} value") > MAX_DIMENSION_VALUE_BYTES:
             raise RecordProblem(f"Dimension {name!r} value is longer than {MAX_DIMENSION_VALUE_BYTES} bytes.")
         if name in dimensions:
             raise RecordProblem(f"Dimension {name!r} appears twice in the record.")
@@ -207,10 +207,21 @@ def _parse_multi(
 
 
 def _check_name(name: str, what: str, max_bytes: int) -> None:
-    if len(name.encode()) > max_bytes:
+    if _utf8_length(name, what) > max_bytes:
         raise RecordProblem(f"{what} {name[:40]!r}... is longer than {max_bytes} bytes.")
     if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES):
         raise RecordProblem(f"{what} {name!r} is reserved: rename it.")
+
+
+def _utf8_length(text: str, what: str) -> int:
+    """Bytes of `text` in UTF-8; a lone surrogate (JSON `\\ud800`) is not text: the record is rejected."""
+    try:
+        return len(text.encode())
+    except UnicodeEncodeError as error:
+        raise RecordProblem(
+            f"{what} is not valid Unicode: lone surrogate U+{ord(text[error.start]):04X} at character "
+            f"{error.start}."
+        ) from None
 
 
 def _parse_int(text: Any, field: str) -> int:

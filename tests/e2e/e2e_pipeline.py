@@ -20,7 +20,7 @@ from generators.sensors import SensorOptions
 from local import airflow_env
 from local.demo_data import Window, bad_records, send, workload_records
 from local.esm import MappingStats
-from local.ingest import build_mappings
+from local.ingest import open_mappings
 from local.resources import client
 from local.stack import InProcessStack
 from pipeline_config.local_state import LocalStackState
@@ -75,8 +75,10 @@ def pipeline_run() -> Iterator[PipelineRun]:
         kinesis = client("kinesis", state.moto_endpoint)
         for name, records in generated.items():
             send(kinesis, state, "cep" if name == "cep" else "raw", records)
-        with tempfile.TemporaryDirectory(prefix="esm-") as checkpoints:
-            mappings = build_mappings(settings, state, Path(checkpoints))
+        with (
+            tempfile.TemporaryDirectory(prefix="esm-") as checkpoints,
+            open_mappings(state, Path(checkpoints)) as mappings,
+        ):
             stats = {role: mapping.run_until_idle() for role, mapping in mappings.items()}
         specs = load_exports()
         dags = airflow_env.load_dags([spec.dag_id for spec in specs])

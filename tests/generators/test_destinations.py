@@ -34,7 +34,7 @@ def _state(tmp_path: Path, port: int) -> Path:
         raw_stream="stack-raw",
         cep_stream="stack-cep",
         bucket="bucket",
-        dlq_url="http://queue",
+        kept_bucket="kept",
     ).save(path)
     return path
 

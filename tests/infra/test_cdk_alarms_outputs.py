@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import assertions
 from cdk_helpers import logical_id, resources
 
-from infra.alarms import iterator_age_threshold_ms
+from infra.alarms import DROPPED_METRIC, KEPT_METRIC, MAPPING_DIMENSION, iterator_age_threshold_ms
 from pipeline_config import names
 from pipeline_config.settings import Settings
 
@@ -34,17 +34,23 @@ def test_iterator_age_alarm_per_stream(template: assertions.Template) -> None:
         assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
 
 
-def test_failure_queue_alarm_fires_on_the_first_message(template: assertions.Template) -> None:
-    """Any message in the on-failure queue means a batch was given up on."""
+def test_kept_and_dropped_records_alarm_per_mapping_on_the_first_record(
+    template: assertions.Template,
+) -> None:
+    """Each mapping alarms when it keeps records for replay, and when it could not even keep them."""
     # GIVEN the default stack
     tpl = template.to_json()
-    # WHEN the queue alarm is read
-    (alarm,) = _alarms_by_metric(tpl)["ApproximateNumberOfMessagesVisible"]
-    # THEN it watches the failure queue with a > 0 threshold
-    assert alarm["Dimensions"][0]["Value"]["Fn::GetAtt"][0] == logical_id(
-        tpl, "AWS::SQS::Queue", "IngestFailures"
-    )
-    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    mappings = set(resources(tpl, "AWS::Lambda::EventSourceMapping"))
+    alarms = _alarms_by_metric(tpl)
+    for metric in (KEPT_METRIC, DROPPED_METRIC):
+        # WHEN the alarms on the mappings' EventCount metric are read
+        found = alarms[metric]
+        # THEN there is one per mapping, on its UUID, firing on a sum above zero
+        assert {a["Dimensions"][0]["Value"]["Ref"] for a in found} == mappings
+        for alarm in found:
+            assert alarm["Dimensions"][0]["Name"] == MAPPING_DIMENSION
+            assert (alarm["Namespace"], alarm["Statistic"], alarm["Threshold"]) == ("AWS/Lambda", "Sum", 0)
+            assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
 
 
 def test_lambda_errors_alarm_per_function(template: assertions.Template) -> None:
@@ -64,6 +70,7 @@ def test_iterator_age_threshold_follows_a_short_record_age() -> None:
     """With a short maximum record age the alarm fires at half of it, not at 5 minutes."""
     # GIVEN a 2-minute maximum record age
     settings = Settings(lambda_max_record_age_seconds=120)
+    assert settings.mapping_max_record_age_seconds == 120
     # WHEN / THEN the threshold is one minute
     assert iterator_age_threshold_ms(settings) == 60_000
 
@@ -89,5 +96,5 @@ def test_outputs_name_every_resource_a_user_needs(template: assertions.Template)
         names.OUTPUT_MWAA_POLICY: {"Ref": logical_id(tpl, "AWS::IAM::ManagedPolicy", "MwaaAccess")},
         names.OUTPUT_GLUE_DATABASE: {"Ref": logical_id(tpl, "AWS::Glue::Database", "Catalog")},
         names.OUTPUT_ATHENA_WORKGROUP: {"Ref": logical_id(tpl, "AWS::Athena::WorkGroup", "Athena")},
-        names.OUTPUT_DLQ: {"Ref": logical_id(tpl, "AWS::SQS::Queue", "IngestFailures")},
+        names.OUTPUT_KEPT_BUCKET: {"Ref": logical_id(tpl, "AWS::S3::Bucket", "KeptRecordsBucket")},
     }

@@ -87,24 +87,25 @@ def test_mapping_reads_the_raw_stream_in_order_and_fails_like_ingest(template: a
         "BatchSize": DEFAULTS.lambda_batch_size,
         "MaximumBatchingWindowInSeconds": DEFAULTS.lambda_batching_window_seconds,
         "ParallelizationFactor": 1,
-        "MaximumRetryAttempts": DEFAULTS.lambda_retry_attempts,
-        "MaximumRecordAgeInSeconds": DEFAULTS.lambda_max_record_age_seconds,
+        "MaximumRetryAttempts": DEFAULTS.mapping_retry_attempts,
+        "MaximumRecordAgeInSeconds": DEFAULTS.mapping_max_record_age_seconds,
         "BisectBatchOnFunctionError": True,
         "StartingPosition": "TRIM_HORIZON",
         "DestinationConfig": {
-            "OnFailure": {"Destination": _arn(tpl, "AWS::SQS::Queue", "IngestFailuresQueue")}
+            "OnFailure": {"Destination": _arn(tpl, "AWS::S3::Bucket", "KeptRecordsBucket")}
         },
+        "MetricsConfig": {"Metrics": ["EventCount"]},
     }
 
 
 def test_role_holds_exactly_the_calls_the_handler_makes(template: assertions.Template) -> None:
-    """State get/put on its table, PutRecords on the CEP stream, reads of the raw stream, logs, DLQ."""
+    """State get/put on its table, PutRecords on the CEP stream, raw stream reads, logs, kept records."""
     # GIVEN the default stack
     tpl = template.to_json()
     # WHEN the role's policy is read action by action
     actions = policy_statements_by_action(role_policy(tpl, "CepStageRole"))
     raw = _arn(tpl, "AWS::Kinesis::Stream", "StreamsRaw")
-    queue = _arn(tpl, "AWS::SQS::Queue", "IngestFailuresQueue")
+    kept = _arn(tpl, "AWS::S3::Bucket", "KeptRecordsBucket")
     logs = _arn(tpl, "AWS::Logs::LogGroup", "CepStageLogs")
     table = _arn(tpl, "AWS::DynamoDB::Table", "CepStageState")
     # THEN each action is on its one resource, and nothing else is granted
@@ -124,9 +125,9 @@ def test_role_holds_exactly_the_calls_the_handler_makes(template: assertions.Tem
         "dynamodb:GetItem": [table],
         "dynamodb:PutItem": [table],
         "kinesis:PutRecords": [_arn(tpl, "AWS::Kinesis::Stream", "StreamsCep")],
-        "sqs:GetQueueAttributes": [queue],
-        "sqs:GetQueueUrl": [queue],
-        "sqs:SendMessage": [queue],
+        # the on-failure destination: Lambda keeps a given-up batch under aws/lambda/ of the kept bucket
+        "s3:PutObject": [{"Fn::Join": ["", [kept, "/aws/lambda/*"]]}],
+        "s3:ListBucket": [kept],
         **{action: [raw] for action in raw_read},
     }
 

@@ -7,6 +7,7 @@ from cdk_helpers import ACCOUNT, REGION, logical_id, only, resources
 
 from infra.athena import RESULTS_PREFIX
 from infra.data_lake import ABORT_INCOMPLETE_UPLOADS_DAYS, ACCESS_LOGS_PREFIX, ATHENA_RESULTS_DAYS
+from infra.kept_records import ACCESS_LOGS_PREFIX as KEPT_LOGS_PREFIX
 from pipeline_config.settings import Settings
 from timestream_pipeline import names
 
@@ -111,8 +112,8 @@ def test_bucket_policies_deny_every_request_without_tls(template: assertions.Tem
         p["Properties"]["Bucket"]["Ref"]: p["Properties"]
         for p in resources(tpl, "AWS::S3::BucketPolicy").values()
     }
-    # WHEN / THEN both buckets have the TLS-only deny
-    assert len(policies) == 2
+    # WHEN / THEN every bucket (lake, access logs, kept records) has the TLS-only deny
+    assert len(policies) == 3
     for bucket_id, policy in policies.items():
         arn = {"Fn::GetAtt": [bucket_id, "Arn"]}
         assert policy["PolicyDocument"]["Statement"][0] == {
@@ -125,7 +126,7 @@ def test_bucket_policies_deny_every_request_without_tls(template: assertions.Tem
 
 
 def test_only_s3_logging_may_write_to_the_log_bucket(template: assertions.Template) -> None:
-    """Besides the TLS deny, the log bucket admits S3's logging service for this data lake only."""
+    """Besides the TLS deny, the log bucket admits S3's logging service for this stack's buckets only."""
     # GIVEN the default stack
     tpl = template.to_json()
     log_id = logical_id(tpl, "AWS::S3::Bucket", "DataLakeAccessLogs")
@@ -136,22 +137,22 @@ def test_only_s3_logging_may_write_to_the_log_bucket(template: assertions.Templa
     )
     # WHEN the allow statements are read
     allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
-    # THEN the only one lets logging.s3 put objects, conditioned on the source bucket and account
+    # THEN each lets logging.s3 put objects under its prefix, conditioned on the source bucket and account
+    sources = {"DataLakeBucket": ACCESS_LOGS_PREFIX, "KeptRecordsBucket": KEPT_LOGS_PREFIX}
     assert allows == [
         {
             "Action": "s3:PutObject",
             "Condition": {
                 "ArnLike": {
-                    "aws:SourceArn": {
-                        "Fn::GetAtt": [logical_id(tpl, "AWS::S3::Bucket", "DataLakeBucket"), "Arn"]
-                    }
+                    "aws:SourceArn": {"Fn::GetAtt": [logical_id(tpl, "AWS::S3::Bucket", source), "Arn"]}
                 },
                 "StringEquals": {"aws:SourceAccount": ACCOUNT},
             },
             "Effect": "Allow",
             "Principal": {"Service": "logging.s3.amazonaws.com"},
-            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [log_id, "Arn"]}, f"/{ACCESS_LOGS_PREFIX}*"]]},
+            "Resource": {"Fn::Join": ["", [{"Fn::GetAtt": [log_id, "Arn"]}, f"/{prefix}*"]]},
         }
+        for source, prefix in sources.items()
     ]
 
 
@@ -166,10 +167,10 @@ def test_buckets_are_retained_by_default(template: assertions.Template) -> None:
 def test_destroy_removal_policy_deletes_and_empties_the_buckets(
     variant_template: assertions.Template,
 ) -> None:
-    """removal_policy=destroy deletes both buckets with the stack, emptying them first."""
+    """removal_policy=destroy deletes every bucket with the stack, emptying it first."""
     # GIVEN the variant with removal_policy=destroy
     tpl = variant_template.to_json()
-    # WHEN / THEN both buckets are deleted and each has an auto-delete custom resource
+    # WHEN / THEN the three buckets are deleted and each has an auto-delete custom resource
     variant_template.all_resources("AWS::S3::Bucket", {"DeletionPolicy": "Delete"})
-    assert len(resources(tpl, "Custom::S3AutoDeleteObjects")) == 2
+    assert len(resources(tpl, "Custom::S3AutoDeleteObjects")) == 3
     assert only(tpl, "AWS::Timestream::Database")["DatabaseName"] == DEFAULTS.database_name

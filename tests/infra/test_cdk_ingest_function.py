@@ -1,4 +1,4 @@
-"""The ingest Lambdas: runtime, environment, logs, event source mappings, failure queue, role, asset."""
+"""The ingest Lambdas: runtime, environment, logs, event source mappings, kept records, role, asset."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ from pathlib import Path
 
 from aws_cdk import assertions
 from cdk_helpers import (
+    ACCOUNT,
+    REGION,
     SynthesizedStack,
     logical_id,
-    only,
     policy_statements_by_action,
     resources,
     role_policy,
 )
 
 from infra.ingest_function import POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION
+from infra.kept_records import NONCURRENT_VERSION_DAYS, kept_records_days
 from pipeline_config import names
 from pipeline_config.settings import REPO_ROOT, Settings
 from timestream_ingest import names as ingest_names
@@ -57,6 +59,7 @@ def test_environment_names_the_database_table_and_quarantine(template: assertion
     # GIVEN the default stack
     tpl = template.to_json()
     bucket = {"Ref": logical_id(tpl, "AWS::S3::Bucket", "DataLakeBucket")}
+    kept_bucket = {"Ref": logical_id(tpl, "AWS::S3::Bucket", "KeptRecordsBucket")}
     for role, table in ROLES.items():
         # WHEN the function's environment is read
         variables = _function(tpl, role)["Environment"]["Variables"]
@@ -66,6 +69,7 @@ def test_environment_names_the_database_table_and_quarantine(template: assertion
             ingest_names.ENV_TIMESTREAM_TABLE: table,
             ingest_names.ENV_QUARANTINE_BUCKET: bucket,
             ingest_names.ENV_QUARANTINE_PREFIX: DEFAULTS.quarantine_prefix,
+            ingest_names.ENV_KEPT_RECORDS_BUCKET: kept_bucket,
             ingest_names.ENV_POWERTOOLS_SERVICE_NAME: ingest_names.SERVICE_NAME,
             ingest_names.ENV_POWERTOOLS_METRICS_NAMESPACE: ingest_names.METRICS_NAMESPACE,
         }
@@ -83,10 +87,10 @@ def test_each_function_logs_to_a_group_with_retention(template: assertions.Templ
 
 
 def test_event_source_mappings_fail_safely(template: assertions.Template) -> None:
-    """Partial batch responses, bisect, finite retries and record age, and an on-failure queue."""
-    # GIVEN the default stack
+    """Partial batch responses, bisect, retries for as long as the stream keeps a record, kept in S3."""
+    # GIVEN the default stack (24 h retention, 60 s timeout)
     tpl = template.to_json()
-    queue_id = logical_id(tpl, "AWS::SQS::Queue", "IngestFailuresQueue")
+    bucket_id = logical_id(tpl, "AWS::S3::Bucket", "KeptRecordsBucket")
     mappings = _ingest_mappings(tpl)
     # WHEN / THEN both mappings carry every setting
     assert len(mappings) == 2
@@ -98,12 +102,13 @@ def test_event_source_mappings_fail_safely(template: assertions.Template) -> Non
             "BatchSize": DEFAULTS.lambda_batch_size,
             "MaximumBatchingWindowInSeconds": DEFAULTS.lambda_batching_window_seconds,
             "ParallelizationFactor": DEFAULTS.lambda_parallelization_factor,
-            "MaximumRetryAttempts": DEFAULTS.lambda_retry_attempts,
-            "MaximumRecordAgeInSeconds": DEFAULTS.lambda_max_record_age_seconds,
+            "MaximumRetryAttempts": 1380,  # 23 h of 60-second attempts
+            "MaximumRecordAgeInSeconds": 23 * 3600,  # an hour before Kinesis trims the record
             "BisectBatchOnFunctionError": True,
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
             "StartingPosition": "TRIM_HORIZON",
-            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [queue_id, "Arn"]}}},
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [bucket_id, "Arn"]}}},
+            "MetricsConfig": {"Metrics": ["EventCount"]},
         }
 
 
@@ -126,23 +131,41 @@ def test_each_mapping_reads_its_own_stream_into_its_own_function(template: asser
     assert wiring == expected
 
 
-def test_failure_queue_is_encrypted_named_and_tls_only(template: assertions.Template) -> None:
-    """The on-failure queue uses SQS-managed encryption, keeps messages 14 days and denies plain HTTP."""
+def test_kept_records_bucket_is_encrypted_private_logged_and_outlives_the_stream(
+    template: assertions.Template,
+) -> None:
+    """Batches given up on are kept encrypted, private, TLS-only, far longer than the stream keeps them."""
     # GIVEN the default stack
     tpl = template.to_json()
-    # WHEN the queue and its policy are read
-    queue = only(tpl, "AWS::SQS::Queue")
-    policy = only(tpl, "AWS::SQS::QueuePolicy")["PolicyDocument"]["Statement"]
-    # THEN it is encrypted and named, and its only statement denies insecure transport
-    assert queue == {
-        "QueueName": names.ingest_dlq_name(DEFAULTS.stack_name),
-        "SqsManagedSseEnabled": True,
-        "MessageRetentionPeriod": 14 * 24 * 3600,
-        "Tags": [{"Key": "project", "Value": ingest_names.SERVICE_NAME}],
+    bucket_id = logical_id(tpl, "AWS::S3::Bucket", "KeptRecordsBucket")
+    bucket = tpl["Resources"][bucket_id]["Properties"]
+    # WHEN its policy is read
+    statements = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in resources(tpl, "AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    ]
+    # THEN it is named, SSE-S3, versioned, private, logged, and expires well after the retention
+    assert bucket["BucketName"] == DEFAULTS.kept_records_bucket_name(ACCOUNT, REGION)
+    assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0] == {
+        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}
     }
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert set(bucket["PublicAccessBlockConfiguration"].values()) == {True}
+    assert bucket["LoggingConfiguration"]["LogFilePrefix"] == "kept-records/"
+    (rule,) = bucket["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == kept_records_days(DEFAULTS) == 90
+    assert rule["ExpirationInDays"] * 24 > DEFAULTS.kinesis_retention_hours
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": NONCURRENT_VERSION_DAYS}
+    (policy,) = statements
     assert [(s["Effect"], s["Condition"]) for s in policy] == [
         ("Deny", {"Bool": {"aws:SecureTransport": "false"}})
     ]
+
+
+def test_kept_records_last_beyond_a_long_retention() -> None:
+    """A stream keeping records for a year keeps what it gives up on for a year and a month."""
+    assert kept_records_days(Settings(kinesis_retention_hours=8760)) == 365 + 30
 
 
 def test_role_writes_only_its_table_and_quarantine_and_reads_only_its_stream(
@@ -152,7 +175,7 @@ def test_role_writes_only_its_table_and_quarantine_and_reads_only_its_stream(
     # GIVEN the default stack
     tpl = template.to_json()
     bucket_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::S3::Bucket", "DataLakeBucket"), "Arn"]}
-    queue_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::SQS::Queue", "IngestFailuresQueue"), "Arn"]}
+    kept_arn = {"Fn::GetAtt": [logical_id(tpl, "AWS::S3::Bucket", "KeptRecordsBucket"), "Arn"]}
     for role, table in ROLES.items():
         # WHEN the role's policy is read action by action
         actions = policy_statements_by_action(role_policy(tpl, f"{role}IngestRole"))
@@ -180,10 +203,13 @@ def test_role_writes_only_its_table_and_quarantine_and_reads_only_its_stream(
             "logs:PutLogEvents": [log_group_arn],
             "timestream:WriteRecords": [table_arn],
             "timestream:DescribeEndpoints": ["*"],
-            "s3:PutObject": [{"Fn::Join": ["", [bucket_arn, f"/{DEFAULTS.quarantine_prefix}/*"]]}],
-            "sqs:GetQueueAttributes": [queue_arn],
-            "sqs:GetQueueUrl": [queue_arn],
-            "sqs:SendMessage": [queue_arn],
+            # the handler: quarantine objects and its ledger; Lambda's delivery of kept batches
+            "s3:PutObject": [
+                {"Fn::Join": ["", [bucket_arn, f"/{DEFAULTS.quarantine_prefix}/*"]]},
+                {"Fn::Join": ["", [kept_arn, f"/{names.KEPT_RECORDS_PREFIX}*"]]},
+                {"Fn::Join": ["", [kept_arn, f"/{ingest_names.LEDGER_PREFIX}/*"]]},
+            ],
+            "s3:ListBucket": [kept_arn],
             **kinesis_read,
         }
 

@@ -20,7 +20,7 @@ from lake.queries import readings_per_customer_minute
 from lake.reference import CUSTOMER_DATA, SENSOR_MAPPING
 from local import airflow_env, cli
 from local.demo_data import Window, send, workload_records
-from local.ingest import build_mappings
+from local.ingest import open_mappings
 from local.lake_catalog import lake_database
 from local.lake_query import LakeQueryError, run, translate
 from local.resources import client
@@ -51,8 +51,9 @@ def filled(airflow_db: None, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             patch.setenv(key, value)
         patch.setenv("POWERTOOLS_LOG_LEVEL", "ERROR")
         send(client("kinesis", state.moto_endpoint), state, "raw", records)
-        for mapping in build_mappings(settings, state, tmp_path_factory.mktemp("esm")).values():
-            mapping.run_until_idle()
+        with open_mappings(state, tmp_path_factory.mktemp("esm")) as mappings:
+            for mapping in mappings.values():
+                mapping.run_until_idle()
         dag_id = names.export_dag_id("sensor_readings")
         dag = airflow_env.load_dags([dag_id])[dag_id]
         for hour in window.hours:

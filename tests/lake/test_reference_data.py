@@ -69,5 +69,5 @@ def _state(lake: Lake) -> LocalStackState:
         raw_stream="r",
         cep_stream="c",
         bucket=Lake.BUCKET,
-        dlq_url="",
+        kept_bucket="",
     )

@@ -62,5 +62,17 @@ def timestream(aws: None) -> Iterator[TimestreamRules]:
 
 @pytest.fixture
 def invoke(timestream: TimestreamRules) -> Callable[[Event], dict[str, Any]]:
-    """Call the real handler as Lambda does."""
+    """Call the real handler without a Lambda context: one attempt per call, no retries."""
     return lambda event: handler.handler(event, None)
+
+
+@pytest.fixture
+def invoke_within(timestream: TimestreamRules) -> Callable[[Event, int], dict[str, Any]]:
+    """Call the real handler as Lambda does, with a context whose timeout is `seconds`."""
+    from local.kinesis_event import LocalLambdaContext
+
+    def call(event: Event, seconds: int) -> dict[str, Any]:
+        arn = "arn:aws:lambda:us-east-1:123456789012:function:ingest"
+        return handler.handler(event, LocalLambdaContext("ingest", arn, seconds))
+
+    return call

@@ -8,8 +8,9 @@ WriteRecords call before it is signed and
   (ValidationException), CommonAttributes merged into each record, so moto stores what Timestream would;
 - injects the faults a test asks for, decided by record content so concurrency cannot reorder them:
   `reject` (RejectedRecordsException by RecordIndex, the rest written), `throttle` (ThrottlingException
-  for the whole call), `time_out` (a read timeout) and `invalid` (ValidationException for any call
-  holding the record).
+  for the whole call), `server_error` (HTTP 500 InternalServerException for the whole call),
+  `time_out` (a read timeout) and `invalid` (ValidationException for any call holding the record).
+  `throttle_first` throttles the first N calls whatever they hold (an episode of throttling).
 """
 
 from __future__ import annotations
@@ -44,12 +45,18 @@ class TimestreamRules:
     throttle: RecordPredicate | None = None
     invalid: RecordPredicate | None = None
     time_out: RecordPredicate | None = None
+    server_error: RecordPredicate | None = None
+    throttle_first: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, params: dict[str, Any], **_: Any) -> tuple[_HttpResponse, dict[str, Any]] | None:
         request = json.loads(params["body"])
         with self._lock:
             self.calls.append(copy.deepcopy(request))
+            throttled = self.throttle_first > 0
+            self.throttle_first -= throttled
+        if throttled:
+            return _error("ThrottlingException", "Rate exceeded")
         records = request["Records"]
         if len(records) > 100:
             return _error("ValidationException", f"{len(records)} records in one call; the limit is 100")
@@ -63,6 +70,8 @@ class TimestreamRules:
             raise ReadTimeoutError(endpoint_url="https://ingest.timestream.us-east-1.amazonaws.com")
         if self.throttle and any(self.throttle(record) for record in merged):
             return _error("ThrottlingException", "Rate exceeded")
+        if self.server_error and any(self.server_error(record) for record in merged):
+            return _error("InternalServerException", "Internal server error", status=500)
         rejected = [i for i, record in enumerate(merged) if self.reject and self.reject(record)]
         accepted = [record for i, record in enumerate(merged) if i not in rejected]
         if rejected:
@@ -90,13 +99,13 @@ def merge_common(common: Record, record: Record) -> Record:
     return {**common, **record, "Dimensions": [*common_dims, *own_dims]}
 
 
-def _error(code: str, message: str, **extra: Any) -> tuple[_HttpResponse, dict[str, Any]]:
+def _error(code: str, message: str, status: int = 400, **extra: Any) -> tuple[_HttpResponse, dict[str, Any]]:
     parsed = {
         "Error": {"Code": code, "Message": message},
-        "ResponseMetadata": {"HTTPStatusCode": 400},
+        "ResponseMetadata": {"HTTPStatusCode": status},
         **extra,
     }
-    return _HttpResponse(400), parsed
+    return _HttpResponse(status), parsed
 
 
 def _write_directly(request: dict[str, Any], records: list[Record]) -> None:

@@ -1,9 +1,10 @@
-"""The local event source mapping delivers Kinesis records with Lambda's semantics (moto Kinesis and SQS)."""
+"""The local event source mapping delivers Kinesis records with Lambda's semantics (moto Kinesis and S3)."""
 
 from __future__ import annotations
 
 import base64
 import json
+import re
 import time
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -16,6 +17,7 @@ from moto import mock_aws
 from local.esm import LocalEventSourceMapping, MappingConfig
 
 REGION = "us-east-1"
+KEPT_BUCKET = "kept-records"
 
 
 class RecordingFunction:
@@ -61,10 +63,10 @@ class RecordingFunction:
 def aws() -> Iterator[tuple[Any, Any, str]]:
     with mock_aws():
         kinesis = boto3.client("kinesis", region_name=REGION)
-        sqs = boto3.client("sqs", region_name=REGION)
+        s3 = boto3.client("s3", region_name=REGION)
         kinesis.create_stream(StreamName="events", ShardCount=1)
-        queue_url = sqs.create_queue(QueueName="ingest-failures")["QueueUrl"]
-        yield kinesis, sqs, queue_url
+        s3.create_bucket(Bucket=KEPT_BUCKET)
+        yield kinesis, s3, KEPT_BUCKET
 
 
 def put(kinesis: Any, payloads: list[bytes], stream: str = "events") -> list[str]:
@@ -82,24 +84,30 @@ def mapping(
     clock: Any = time.time,
     **overrides: Any,
 ) -> LocalEventSourceMapping:
-    kinesis, sqs, queue_url = aws
-    config = {"function_name": "ingest", "batch_size": 4, "retry_attempts": 5, "max_record_age_seconds": 3600}
+    kinesis, s3, bucket = aws
+    config = {
+        "function_name": "ingest",
+        "batch_size": 4,
+        "retry_attempts": 5,
+        "max_record_age_seconds": 3600,
+        "on_failure_bucket": bucket,
+    }
     return LocalEventSourceMapping(
         kinesis=kinesis,
-        sqs=sqs,
+        s3=s3,
         stream_name=stream,
         handler=function,
         config=MappingConfig(**{**config, **overrides}),
-        on_failure_queue_url=queue_url,
         checkpoint_path=tmp_path / "checkpoints.json",
         clock=clock,
     )
 
 
 def failure_messages(aws: tuple[Any, Any, str]) -> list[dict[str, Any]]:
-    _, sqs, queue_url = aws
-    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", [])
-    return [json.loads(m["Body"]) for m in messages]
+    """The on-failure records kept in the S3 destination, oldest first."""
+    _, s3, bucket = aws
+    listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
+    return [json.loads(s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()) for o in listed]
 
 
 PAYLOADS = [f"r{i:02d}".encode() for i in range(10)]
@@ -187,7 +195,7 @@ def test_an_error_bisects_the_batch_until_the_poison_record_is_alone(
     function = RecordingFunction(raise_on={PAYLOADS[5]})
     # WHEN the mapping runs with batches of 8 and 5 retries
     mapping(aws, function, tmp_path, batch_size=8).run_until_idle()
-    # THEN every other record succeeded in order and only the poison record's metadata went to the queue
+    # THEN every other record succeeded in order and only the poison record was kept
     assert function.succeeded() == PAYLOADS[:5] + PAYLOADS[6:8]
     [message] = failure_messages(aws)
     info = message["KinesisBatchInfo"]
@@ -199,17 +207,17 @@ def test_an_error_bisects_the_batch_until_the_poison_record_is_alone(
     assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
 
 
-def test_exhausted_retries_send_the_batch_metadata_and_move_past_it(
+def test_exhausted_retries_keep_the_whole_batch_and_move_past_it(
     aws: tuple[Any, Any, str], tmp_path: Path
 ) -> None:
-    """After retry_attempts retries the batch goes to the on-failure queue and the shard moves on."""
+    """After retry_attempts retries the batch is kept whole in S3 as Lambda's record; the shard moves on."""
     # GIVEN 8 records in batches of 4, the first batch poisoned, bisect off, 2 retries
     sequences = put(aws[0], PAYLOADS[:8])
     function = RecordingFunction(raise_on={PAYLOADS[1]})
     # WHEN the mapping runs
     engine = mapping(aws, function, tmp_path, bisect_batch_on_error=False, retry_attempts=2)
     engine.run_until_idle()
-    # THEN the first batch was tried 3 times, reported with its metadata, and the second batch delivered
+    # THEN the first batch was tried 3 times, kept with its metadata and records, the second delivered
     assert len(function.batches) == 4
     assert function.succeeded() == PAYLOADS[4:8]
     [message] = failure_messages(aws)
@@ -223,7 +231,64 @@ def test_exhausted_retries_send_the_batch_metadata_and_move_past_it(
         "streamArn": engine.stream_arn,
     }
     assert message["requestContext"]["approximateInvokeCount"] == 3
-    assert engine.stats.records_discarded == 4
+    assert message["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    event = json.loads(message["payload"])  # Lambda's S3 record: the whole event as a JSON string
+    assert event == function.events[2]  # the last invocation of that batch
+    assert [base64.b64decode(r["kinesis"]["data"]) for r in event["Records"]] == PAYLOADS[:4]
+    assert engine.stats.records_kept == 4
+
+
+def test_kept_objects_are_named_as_lambda_names_them(aws: tuple[Any, Any, str], tmp_path: Path) -> None:
+    """aws/lambda/<mapping UUID>/<shard>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<uuid>; the UUID is stable."""
+    # GIVEN a batch that always fails, no retries
+    put(aws[0], PAYLOADS[:2])
+    engine = mapping(aws, RecordingFunction(raise_on={PAYLOADS[0]}), tmp_path, retry_attempts=0)
+    # WHEN the mapping gives up on it
+    engine.run_until_idle()
+    # THEN the object's key follows Lambda's convention
+    _, s3, bucket = aws
+    (key,) = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert re.fullmatch(
+        rf"aws/lambda/{engine.uuid}/shardId-000000000000/\d{{4}}/\d{{2}}/\d{{2}}/"
+        r"\d{4}-\d{2}-\d{2}T\d{2}\.\d{2}\.\d{2}-[0-9a-f-]{36}",
+        key,
+    )
+    assert engine.uuid == mapping(aws, RecordingFunction(), tmp_path).uuid
+
+
+def test_splitting_a_batch_does_not_use_a_retry_attempt(aws: tuple[Any, Any, str], tmp_path: Path) -> None:
+    """With bisect on and no retries at all, the poison record is still isolated from its neighbours."""
+    # GIVEN 4 records, the 3rd always failing, and a mapping with 0 retry attempts
+    put(aws[0], PAYLOADS[:4])
+    function = RecordingFunction(raise_on={PAYLOADS[2]})
+    # WHEN the mapping runs
+    engine = mapping(aws, function, tmp_path, retry_attempts=0)
+    engine.run_until_idle()
+    # THEN the halves and quarters were tried without retrying: only the poison record is kept
+    assert function.succeeded() == [PAYLOADS[0], PAYLOADS[1], PAYLOADS[3]]
+    [message] = failure_messages(aws)
+    assert message["KinesisBatchInfo"]["batchSize"] == 1
+    assert engine.stats.records_kept == 1
+
+
+def test_a_failed_delivery_to_the_destination_drops_the_records_as_lambda_does(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """If S3 refuses the kept batch, Lambda counts it as dropped and moves on; so does the local mapping."""
+    # GIVEN a destination bucket that does not exist
+    put(aws[0], PAYLOADS[:3])
+    engine = mapping(
+        aws,
+        RecordingFunction(raise_on=set(PAYLOADS[:3])),
+        tmp_path,
+        retry_attempts=0,
+        on_failure_bucket="gone",
+    )
+    # WHEN the mapping gives up on the batch
+    stats = engine.run_until_idle()
+    # THEN the records are counted as dropped, not kept, and the shard moved on
+    assert (stats.records_kept, stats.records_dropped) == (0, 3)
+    assert engine.run_until_idle().records_read == 3
 
 
 def test_records_older_than_the_maximum_age_are_not_delivered(
@@ -235,11 +300,12 @@ def test_records_older_than_the_maximum_age_are_not_delivered(
     function = RecordingFunction()
     # WHEN the mapping (max age one hour) runs
     mapping(aws, function, tmp_path, clock=lambda: time.time() + 7200).run_until_idle()
-    # THEN the function was never invoked and the batch was reported
+    # THEN the function was never invoked and the batch was kept with its records
     assert function.batches == []
     [message] = failure_messages(aws)
     assert message["requestContext"]["condition"] == "RecordAgeExceeded"
     assert message["KinesisBatchInfo"]["batchSize"] == 3
+    assert len(json.loads(message["payload"])["Records"]) == 3
 
 
 def test_a_restarted_mapping_resumes_from_its_checkpoints(aws: tuple[Any, Any, str], tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def test_tables_get_the_retention_and_magnetic_writes_of_the_settings(
 def test_streams_bucket_and_queue_carry_the_deployed_names(
     settings: Settings, stack: LocalStackState
 ) -> None:
-    """Stream, bucket and DLQ names come from pipeline_config, as in the CDK app."""
+    """Stream and bucket names come from pipeline_config, as in the CDK app."""
     # GIVEN the names the CDK app would use
     expected_streams = {names.stream_name(settings.stack_name, role) for role in ("raw", "cep")}
     # WHEN the moto server is asked what exists
@@ -65,7 +65,8 @@ def test_streams_bucket_and_queue_carry_the_deployed_names(
     # THEN they are all there, the on-demand streams with Kinesis's 4 initial shards
     assert expected_streams <= streams
     assert settings.bucket_name(names.LOCAL_ACCOUNT, names.LOCAL_REGION) in buckets
-    assert stack.dlq_url.endswith("/" + names.ingest_dlq_name(settings.stack_name))
+    assert stack.kept_bucket == settings.kept_records_bucket_name(names.LOCAL_ACCOUNT, names.LOCAL_REGION)
+    assert stack.kept_bucket in buckets
     assert len(kinesis.list_shards(StreamName=stack.raw_stream)["Shards"]) == 4
 
 
@@ -94,7 +95,9 @@ def test_up_starts_detached_servers_that_down_stops(settings: Settings, tmp_path
         assert (started, started_again) == (True, False)
         assert again.pids == state.pids and set(state.pids) == {"moto", "timestream"}
         assert running_state(state_path) is not None
-        assert client("sqs", state.moto_endpoint).list_queues()["QueueUrls"] == [state.dlq_url]
+        assert state.kept_bucket in {
+            b["Name"] for b in client("s3", state.moto_endpoint).list_buckets()["Buckets"]
+        }
     finally:
         stopped = down(state_path)
     # AND down stopped exactly those processes and forgot the state

@@ -8,14 +8,19 @@ import boto3
 from botocore.config import Config
 
 from timestream_ingest.config import IngestConfig
+from timestream_ingest.retry_budget import CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
 
 
 def build_clients(config: IngestConfig) -> tuple[Any, Any]:
-    """(timestream-write, s3) clients; an explicit endpoint_url also turns off endpoint discovery."""
+    """(timestream-write, s3) clients; an explicit endpoint_url also turns off endpoint discovery.
+
+    One attempt per call: the handler retries within the invocation's deadline (retry_budget.py),
+    and a second, deadline-blind retry layer in botocore would only multiply the waits.
+    """
     client_config = Config(
-        connect_timeout=5,
-        read_timeout=20,
-        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
+        retries={"mode": "standard", "total_max_attempts": 1},
         max_pool_connections=max(10, 2 * config.write_concurrency),
     )
     write_client = boto3.client(

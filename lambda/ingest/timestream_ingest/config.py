@@ -23,6 +23,7 @@ class IngestConfig:
     quarantine_prefix: str = "quarantine"
     timestream_endpoint_url: str | None = None
     s3_endpoint_url: str | None = None
+    kept_records_bucket: str | None = None  # the mappings' on-failure bucket, for the handled ledger
     write_concurrency: int = DEFAULT_WRITE_CONCURRENCY
     service_name: str = names.SERVICE_NAME
     metrics_namespace: str = names.METRICS_NAMESPACE
@@ -46,6 +47,7 @@ class IngestConfig:
             quarantine_prefix=env.get(names.ENV_QUARANTINE_PREFIX, "quarantine"),
             timestream_endpoint_url=env.get(names.ENV_AWS_ENDPOINT_URL_TIMESTREAM_WRITE) or shared_endpoint,
             s3_endpoint_url=env.get(names.ENV_AWS_ENDPOINT_URL_S3) or shared_endpoint,
+            kept_records_bucket=env.get(names.ENV_KEPT_RECORDS_BUCKET, "").strip() or None,
             write_concurrency=_integer(env, names.ENV_INGEST_WRITE_CONCURRENCY, DEFAULT_WRITE_CONCURRENCY),
             service_name=env.get(names.ENV_POWERTOOLS_SERVICE_NAME) or names.SERVICE_NAME,
             metrics_namespace=env.get(names.ENV_POWERTOOLS_METRICS_NAMESPACE) or names.METRICS_NAMESPACE,

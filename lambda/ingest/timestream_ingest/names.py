@@ -13,6 +13,8 @@ ENV_QUARANTINE_BUCKET = "QUARANTINE_BUCKET"
 ENV_QUARANTINE_PREFIX = "QUARANTINE_PREFIX"
 ENV_POWERTOOLS_SERVICE_NAME = "POWERTOOLS_SERVICE_NAME"
 ENV_POWERTOOLS_METRICS_NAMESPACE = "POWERTOOLS_METRICS_NAMESPACE"
+# The event source mappings' on-failure bucket: the handler writes its handled ledger there.
+ENV_KEPT_RECORDS_BUCKET = "KEPT_RECORDS_BUCKET"
 # How many WriteRecords calls one invocation may run at once (default 4).
 ENV_INGEST_WRITE_CONCURRENCY = "INGEST_WRITE_CONCURRENCY"
 # Optional endpoint overrides (the AWS SDKs' own variable names); the service-specific one wins.
@@ -58,3 +60,13 @@ def quarantine_object_key(prefix: str, stream_name: str, shard_id: str, first_se
     """`<prefix>/<stream>/<shard>/<first sequence number>.jsonl`: redelivery overwrites it."""
     parts = (prefix.strip("/"), stream_name, shard_id, f"{first_sequence_number}.jsonl")
     return "/".join(part for part in parts if part)
+
+
+# --- The kept-records bucket (the mappings' S3 on-failure destination).
+# Where the handler notes which records of a partly failed invocation it wrote anyway (ledger.py).
+LEDGER_PREFIX = "ingest-ledger"
+
+
+def ledger_object_key(stream_name: str, shard_id: str, first_retried_sequence: str, token: str) -> str:
+    """`ingest-ledger/<stream>/<shard>/<first retried sequence number>-<token>.json`, one per invocation."""
+    return f"{LEDGER_PREFIX}/{stream_name}/{shard_id}/{first_retried_sequence}-{token}.json"

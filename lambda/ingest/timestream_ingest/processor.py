@@ -4,46 +4,37 @@ Each Kinesis record ends in exactly one of three states:
 - written: all its Timestream records were accepted;
 - quarantined: it can never be written (undecodable, invalid, rejected by Timestream) and is now
   stored in S3 with the reason;
-- retried: reported in `batchItemFailures` because it is not durably handled yet (a transient
-  write error, a failed quarantine write, or a permanent problem behind an earlier retried record
-  of its shard, which Lambda will redeliver anyway: quarantining it now would duplicate it then).
+- retried: reported in `batchItemFailures` because it is not durably handled yet (a write or
+  quarantine error that outlasted the invocation's retries, or a permanent problem behind an earlier
+  retried record of its shard, which Lambda will redeliver anyway: quarantining it now would
+  duplicate it then).
+Transient errors are retried inside the invocation until its deadline (retry_budget.py).
 """
 
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
-
-from botocore.exceptions import BotoCoreError, ClientError
 
 from timestream_ingest.batching import PendingRecord
 from timestream_ingest.config import IngestConfig
 from timestream_ingest.decoders import decode_payload
 from timestream_ingest.exceptions import DecodeError, QuarantineReason
 from timestream_ingest.kinesis_records import SourceRecord, source_records
-from timestream_ingest.quarantine import QuarantineEntry, QuarantineStore
+from timestream_ingest.ledger import HandledLedger
+from timestream_ingest.quarantine import QuarantineStore
+from timestream_ingest.retry_budget import Deadline, Retrier
+from timestream_ingest.settlement import RETRY, WRITTEN, ShardSettler, Verdict
 from timestream_ingest.telemetry import InvocationCounts, get_logger, publish_metrics
-from timestream_ingest.writer import FailureKind, TimestreamWriter
+from timestream_ingest.write_call import FailureKind
+from timestream_ingest.writer import TimestreamWriter
 
 _REASON_BY_FAILURE = {
     FailureKind.REJECTED: QuarantineReason.REJECTED_BY_TIMESTREAM,
     FailureKind.INVALID: QuarantineReason.INVALID_FOR_TIMESTREAM,
 }
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """The state of one Kinesis record; `reason` is set exactly when it is to be quarantined."""
-
-    retry: bool = False
-    reason: QuarantineReason | None = None
-    detail: str = ""
-
-
-WRITTEN, RETRY = Verdict(), Verdict(retry=True)
 
 
 class Ingestor:
@@ -57,19 +48,34 @@ class Ingestor:
         *,
         clock_ns: Callable[[], int] = time.time_ns,
         publish: bool = True,
+        retrier: Retrier | None = None,
     ) -> None:
         self.config = config
-        self._writer = TimestreamWriter(write_client, config.database, config.table, config.write_concurrency)
-        self._quarantine = QuarantineStore(s3_client, config.quarantine_bucket, config.quarantine_prefix)
+        retrier = retrier or Retrier()
+        self._writer = TimestreamWriter(
+            write_client, config.database, config.table, config.write_concurrency, retrier
+        )
+        self._log = get_logger(config.service_name)
+        self._settler = ShardSettler(
+            QuarantineStore(s3_client, config.quarantine_bucket, config.quarantine_prefix),
+            HandledLedger(s3_client, config.kept_records_bucket),
+            retrier,
+            self._log,
+        )
         self._clock_ns = clock_ns
         self._publish = publish
-        self._log = get_logger(config.service_name)
 
-    def process(self, event: Mapping[str, Any]) -> dict[str, list[dict[str, str]]]:
-        """The partial-batch response for `event`: the records Lambda must deliver again."""
+    def process(
+        self, event: Mapping[str, Any], deadline: Deadline | None = None
+    ) -> dict[str, list[dict[str, str]]]:
+        """The partial-batch response for `event`: the records Lambda must deliver again.
+
+        Transient errors are retried until `deadline` (none: one attempt per call).
+        """
+        deadline = deadline or Deadline(0.0)
         sources = source_records(event)
         verdicts, pending = self._decode(sources)
-        report = self._writer.write(pending)
+        report = self._writer.write(pending, deadline)
         for failure in report.failures:
             index = failure.item.source_index
             if failure.kind is FailureKind.TRANSIENT:
@@ -79,7 +85,7 @@ class Ingestor:
                 detail = f"{earlier}; {failure.detail}" if earlier else failure.detail
                 verdicts[index] = Verdict(reason=_REASON_BY_FAILURE[failure.kind], detail=detail)
         for shard_sources in _by_shard(sources).values():
-            self._settle_shard(shard_sources, verdicts)
+            self._settler.settle(shard_sources, verdicts, deadline)
         counts = self._count(sources, verdicts, report.calls)
         self._report(counts)
         return {
@@ -114,47 +120,6 @@ class Ingestor:
             verdicts[source.index] = WRITTEN
             pending.extend(PendingRecord(source.index, record) for record in decoded.records)
         return verdicts, pending
-
-    def _settle_shard(self, sources: Sequence[SourceRecord], verdicts: dict[int, Verdict]) -> None:
-        """Quarantine what precedes the shard's first retried record; defer the rest to the redelivery."""
-        retried = [s.sequence_order for s in sources if verdicts[s.index].retry]
-        first_retried = min(retried) if retried else None
-        entries = []
-        for source in sources:
-            verdict = verdicts[source.index]
-            if verdict.reason is None:
-                continue
-            if first_retried is not None and source.sequence_order > first_retried:
-                verdicts[source.index] = RETRY
-            else:
-                entries.append(QuarantineEntry(source, verdict.reason, verdict.detail))
-        if not entries:
-            return
-        first_of_batch = min(sources, key=lambda s: s.sequence_order)
-        try:
-            key = self._quarantine.put(first_of_batch, entries)
-        except (ClientError, BotoCoreError) as error:
-            self._log.error(
-                "quarantine write failed; its records will be retried",
-                extra={"shard_id": first_of_batch.shard_id, "records": len(entries), "error": str(error)},
-            )
-            for entry in entries:
-                verdicts[entry.source.index] = RETRY
-            return
-        self._log.warning(
-            "records quarantined",
-            extra={
-                "quarantine_key": key,
-                "shard_id": first_of_batch.shard_id,
-                "sequence_numbers": [e.source.sequence_number for e in entries],
-                "reasons": dict(Counter(e.reason.value for e in entries)),
-            },
-        )
-        for entry in entries:  # payload fragments may appear in details: DEBUG only
-            self._log.debug(
-                "quarantine detail",
-                extra={"sequence_number": entry.source.sequence_number, "detail": entry.detail},
-            )
 
     def _count(
         self, sources: Sequence[SourceRecord], verdicts: Mapping[int, Verdict], calls: int

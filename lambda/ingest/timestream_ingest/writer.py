@@ -1,69 +1,69 @@
-"""WriteRecords with every outcome accounted for, per Timestream record.
+"""WriteRecords for a whole invocation: planned calls, retried and split until every record's fate is known.
 
-- RejectedRecordsException is a partial success: the records it names by RecordIndex are rejected
-  (permanent), the rest of the call was written.
-- ValidationException/ParamValidationError: the call is split in halves until the offending record
-  is alone (at most log2(100) = 7 extra levels), so one bad record does not sink 99 good ones.
-- Anything else (throttling, 5xx, timeouts, access or missing-table errors) is transient: the
-  records stay in the stream and are retried; nothing is quarantined for an infrastructure fault.
+Each planned call (at most 100 records, see batching.py) becomes a "piece" that is retried on its own:
+- transient errors wait for the backoff (retry_budget.py) and try again until the deadline;
+- a ValidationException splits the piece in halves at once, until the invalid record is alone;
+- a 5xx that keeps coming back splits the piece too, so that a record which makes the service fail
+  cannot hold its neighbours hostage. Splitting is cheap when the service is up and wasteful in an
+  outage, so a planned call may split once to probe; its halves split further only when some call
+  has succeeded since they started failing (the service is up, so their content is to blame).
+Pieces of one planned call are scheduled by their next attempt time; planned calls run on a small
+thread pool, so one waiting piece never delays another call.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
-
 from timestream_ingest.batching import Batch, PendingRecord, make_batch, plan_batches
+from timestream_ingest.retry_budget import Deadline, Retrier
+from timestream_ingest.write_call import FailureKind, RecordFailure, WriteReport, write_records
 
-LOG = logging.getLogger(__name__)
-
-
-class FailureKind(Enum):
-    REJECTED = "rejected"  # Timestream refused this record for good
-    INVALID = "invalid"  # ValidationException isolated to this record
-    TRANSIENT = "transient"  # not written; a retry may succeed
-
-
-@dataclass(frozen=True)
-class RecordFailure:
-    item: PendingRecord
-    kind: FailureKind
-    detail: str
+# Consecutive 5xx answers after which a piece is split.
+SPLIT_AFTER_SERVER_ERRORS = 2
 
 
 @dataclass
-class WriteReport:
-    """What the calls did: the failures (everything else was written) and how many calls ran."""
-
-    failures: list[RecordFailure] = field(default_factory=list)
-    calls: int = 0
-
-    def merge(self, other: WriteReport) -> WriteReport:
-        self.failures.extend(other.failures)
-        self.calls += other.calls
-        return self
+class _Piece:
+    batch: Batch
+    may_probe: bool  # a planned call may split once without evidence that the service is up
+    attempts: int = 0
+    server_errors: int = 0
+    failing_since: float | None = None  # inherited by halves: "has anything succeeded since?"
+    next_at: float = 0.0
+    last_error: str = ""
 
 
 class TimestreamWriter:
-    """Writes to one table; batches of one invocation may run concurrently on a small thread pool."""
+    """Writes to one table; the planned calls of one invocation run concurrently on a small pool."""
 
-    def __init__(self, client: Any, database: str, table: str, concurrency: int) -> None:
+    def __init__(
+        self,
+        client: Any,
+        database: str,
+        table: str,
+        concurrency: int,
+        retrier: Retrier | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client, self._database, self._table = client, database, table
         self._executor = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="write-records")
         self._concurrency = concurrency
+        self._retrier = retrier or Retrier()
+        self._clock = clock
+        self._last_success = float("-inf")  # any thread; a float assignment is atomic
 
-    def write(self, items: Sequence[PendingRecord]) -> WriteReport:
+    def write(self, items: Sequence[PendingRecord], deadline: Deadline) -> WriteReport:
+        """Every item written, or named in the report's failures with why."""
         batches = plan_batches(items)
         if len(batches) <= 1 or self._concurrency == 1:
-            reports = [self._write(batch) for batch in batches]
+            reports = [self._write_planned(batch, deadline) for batch in batches]
         else:
-            reports = list(self._executor.map(self._write, batches))
+            reports = list(self._executor.map(lambda batch: self._write_planned(batch, deadline), batches))
         total = WriteReport()
         for report in reports:
             total.merge(report)
@@ -72,49 +72,64 @@ class TimestreamWriter:
     def close(self) -> None:
         self._executor.shutdown(wait=True)
 
-    def _write(self, batch: Batch) -> WriteReport:
-        request: dict[str, Any] = {
-            "DatabaseName": self._database,
-            "TableName": self._table,
-            "Records": batch.records,
-        }
-        if batch.common:
-            request["CommonAttributes"] = batch.common
-        try:
-            self._client.write_records(**request)
-        except self._client.exceptions.RejectedRecordsException as error:
-            return WriteReport(self._rejected(batch, error.response), calls=1)
-        except (self._client.exceptions.ValidationException, ParamValidationError) as error:
-            return self._isolate_invalid(batch, str(error))
-        except (ClientError, BotoCoreError) as error:
-            LOG.warning("WriteRecords failed transiently for %d records: %s", len(batch.items), error)
-            return WriteReport(
-                [RecordFailure(i, FailureKind.TRANSIENT, str(error)) for i in batch.items], calls=1
-            )
-        return WriteReport(calls=1)
-
-    def _rejected(self, batch: Batch, response: dict[str, Any]) -> list[RecordFailure]:
-        failures = []
-        for rejected in response.get("RejectedRecords", []):
-            index = rejected.get("RecordIndex")
-            if not isinstance(index, int) or not 0 <= index < len(batch.items):
-                # The service named a record we did not send: trust nothing, retry the whole call.
-                LOG.error(
-                    "RejectedRecords holds RecordIndex %r outside the call of %d", index, len(batch.items)
+    def _write_planned(self, batch: Batch, deadline: Deadline) -> WriteReport:
+        report = WriteReport()
+        pending = [_Piece(batch, may_probe=True)]
+        while pending:
+            piece = min(pending, key=lambda p: p.next_at)
+            pending.remove(piece)
+            wait = piece.next_at - self._clock()
+            if wait > 0:
+                self._retrier.sleep(wait)
+            if piece.attempts and not deadline.allows(0.0):  # other pieces' calls used the time up
+                report.failures.extend(
+                    RecordFailure(i, FailureKind.TRANSIENT, piece.last_error) for i in piece.batch.items
                 )
-                detail = f"unmappable RejectedRecords entry {rejected!r}"
-                return [RecordFailure(item, FailureKind.TRANSIENT, detail) for item in batch.items]
-            detail = str(rejected.get("Reason", "rejected by Timestream"))
-            if "ExistingVersion" in rejected:
-                detail += f" (existing version {rejected['ExistingVersion']})"
-            failures.append(RecordFailure(batch.items[index], FailureKind.REJECTED, detail))
-        return failures
-
-    def _isolate_invalid(self, batch: Batch, message: str) -> WriteReport:
-        if len(batch.items) == 1:
-            return WriteReport([RecordFailure(batch.items[0], FailureKind.INVALID, message)], calls=1)
-        middle = len(batch.items) // 2
-        report = WriteReport(calls=1)
-        for half in (batch.items[:middle], batch.items[middle:]):
-            report.merge(self._write(make_batch(half)))
+                continue
+            outcome = write_records(self._client, self._database, self._table, piece.batch)
+            report.calls += 1
+            if outcome.settled:
+                self._last_success = self._clock()
+                report.failures.extend(outcome.rejected)
+            elif outcome.invalid:
+                pending.extend(self._isolate(piece, outcome.invalid, report))
+            else:
+                pending.extend(
+                    self._after_transient(piece, outcome.server_error, outcome.error, deadline, report)
+                )
         return report
+
+    def _isolate(self, piece: _Piece, message: str, report: WriteReport) -> list[_Piece]:
+        """A ValidationException: the lone record is invalid, a larger piece is split to find it."""
+        if len(piece.batch.items) == 1:
+            report.failures.append(RecordFailure(piece.batch.items[0], FailureKind.INVALID, message))
+            return []
+        return self._halves(piece, may_probe=piece.may_probe)
+
+    def _after_transient(
+        self, piece: _Piece, server_error: bool, error: str, deadline: Deadline, report: WriteReport
+    ) -> list[_Piece]:
+        now = self._clock()
+        piece.last_error = error
+        if piece.failing_since is None:
+            piece.failing_since = now
+        piece.server_errors = piece.server_errors + 1 if server_error else 0
+        if piece.server_errors >= SPLIT_AFTER_SERVER_ERRORS and len(piece.batch.items) > 1:
+            if piece.may_probe or self._last_success > piece.failing_since:
+                return self._halves(piece, may_probe=False)
+        delay = self._retrier.next_delay(piece.attempts, deadline)
+        if delay is None:
+            report.failures.extend(RecordFailure(i, FailureKind.TRANSIENT, error) for i in piece.batch.items)
+            return []
+        piece.attempts += 1
+        piece.next_at = now + delay
+        return [piece]
+
+    def _halves(self, piece: _Piece, *, may_probe: bool) -> list[_Piece]:
+        items = piece.batch.items
+        middle = len(items) // 2
+        now = self._clock()
+        return [
+            _Piece(make_batch(half), may_probe, failing_since=piece.failing_since, next_at=now)
+            for half in (items[:middle], items[middle:])
+        ]

@@ -3,6 +3,12 @@
 No configuration: JSON objects are matched against each format's signature (the keys it must
 have); exactly one format may match. Text is an alarm line, or base64 of one of these (unwrapped
 up to MAX_UNWRAP times on top of Kinesis's own encoding).
+
+Hostile payloads end in quarantine with a precise reason, never as a decoder failure: a byte order
+mark, JSON nested deeper than the parser's recursion limit, numbers longer than Python's integer
+digit limit, and `\\uD800`-style escapes of lone UTF-16 surrogates (valid JSON, but no Unicode text:
+Timestream cannot store them). Those checks run only on payloads that need them (error paths, or a
+payload holding a `\\u` escape), so the common payload pays nothing for them.
 """
 
 from __future__ import annotations
@@ -10,12 +16,15 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from timestream_ingest.decoders import alarm, cep, devops_single, devops_wide, generic, sensor
+from timestream_ingest.decoders.text_rules import check_storable_text
 from timestream_ingest.decoders.values import TimestreamRecord
 from timestream_ingest.exceptions import DecodeError, QuarantineReason, UndecodableError
 
@@ -32,6 +41,8 @@ JSON_FORMATS: dict[str, tuple[frozenset[str], JsonDecoder]] = {
 }
 ALARM_FORMAT = "alarm"
 _NANOS_PER_UNIT = {"NANOSECONDS": 1, "MICROSECONDS": 10**3, "MILLISECONDS": 10**6, "SECONDS": 10**9}
+_BYTE_ORDER_MARK = "\ufeff"
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,16 @@ def _decode_json(text: str) -> Decoded:
         raise UndecodableError(
             f"payload is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
         ) from None
+    except RecursionError:
+        raise UndecodableError(
+            f"payload JSON nests deeper than the parser allows (about {sys.getrecursionlimit()} levels); "
+            "send a flat object"
+        ) from None
+    except ValueError as error:  # CPython's limit on the digits of an integer literal
+        raise UndecodableError(
+            f"payload JSON holds an integer of more than {sys.get_int_max_str_digits()} digits ({error}); "
+            "Timestream stores 64-bit integers and doubles"
+        ) from None
     if not isinstance(document, dict):
         raise UndecodableError("payload JSON is not an object; send one object per Kinesis record")
     keys = document.keys()
@@ -83,7 +104,10 @@ def _decode_json(text: str) -> Decoded:
             f"JSON object with keys {sorted(keys)[:12]} {problem}; required keys are {known}"
         )
     name = matches[0]
-    return Decoded(name, JSON_FORMATS[name][1](document))
+    records = JSON_FORMATS[name][1](document)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        check_storable_text(records)
+    return Decoded(name, records)
 
 
 def _unwrapped(text: str) -> str:
@@ -91,6 +115,10 @@ def _unwrapped(text: str) -> str:
         inner = base64.b64decode(text, validate=True)
         return inner.decode("utf-8").strip()
     except (binascii.Error, ValueError):
+        if text.startswith(_BYTE_ORDER_MARK):
+            raise UndecodableError(
+                "payload starts with a byte order mark (U+FEFF, bytes EF BB BF); send UTF-8 without it"
+            ) from None
         raise UndecodableError(
             "payload is neither a JSON object, an alarm line (id=...||status=...) nor base64 of one"
         ) from None

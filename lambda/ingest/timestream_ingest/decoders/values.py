@@ -1,6 +1,7 @@
 """Value rules shared by every decoder: what Timestream accepts, as strings ready for WriteRecords.
 
-Timestream rejects -0.0 (normalised to 0.0 here) and has no NaN/Infinity; BIGINT is signed 64-bit.
+Timestream rejects -0.0 (normalised to 0.0 here) and has no NaN/Infinity; BIGINT is signed 64-bit;
+names and text have byte limits and must be valid Unicode (text_rules.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,12 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from timestream_ingest.decoders.text_rules import (
+    MAX_DIMENSION_NAME_BYTES,
+    MAX_DIMENSION_VALUE_BYTES,
+    MAX_VARCHAR_BYTES,
+    check_bytes,
+)
 from timestream_ingest.exceptions import InvalidValueError
 
 TimestreamRecord = dict[str, Any]
@@ -39,6 +46,10 @@ def double_value(raw: Any, field: str) -> str:
         number = float(raw)
     except ValueError:
         raise InvalidValueError(field, f"{raw!r} is not a number", "send a finite number") from None
+    except OverflowError:  # an integer beyond the double range (up to CPython's digit limit)
+        raise InvalidValueError(
+            field, f"an integer of {len(str(raw))} digits is beyond the DOUBLE range", "send a finite number"
+        ) from None
     if isinstance(raw, str) and "_" in raw:
         raise InvalidValueError(field, f"{raw!r} is not a plain number", "send digits without '_'")
     if not math.isfinite(number):
@@ -64,6 +75,8 @@ def varchar_value(raw: Any, field: str) -> str:
     """A non-empty string (Timestream stores no empty VARCHAR measure)."""
     if not isinstance(raw, str) or not raw:
         raise InvalidValueError(field, f"{raw!r} is not a non-empty string", "send text for VARCHAR")
+    if len(raw) > MAX_VARCHAR_BYTES or not raw.isascii():
+        check_bytes(raw, MAX_VARCHAR_BYTES, field)
     return raw
 
 
@@ -127,6 +140,11 @@ def dimensions(pairs: Mapping[str, Any], where: str) -> list[dict[str, str]]:
             raise InvalidValueError(
                 f"{where}.{name}", "dimension names and values must be non-empty", "send text"
             )
+        # ASCII text is as long in bytes as in characters (isascii() reads a flag): no encoding needed.
+        if len(name) > MAX_DIMENSION_NAME_BYTES or not name.isascii():
+            check_bytes(name, MAX_DIMENSION_NAME_BYTES, f"{where}.{name} (name)")
+        if len(text) > MAX_DIMENSION_VALUE_BYTES or not text.isascii():
+            check_bytes(text, MAX_DIMENSION_VALUE_BYTES, f"{where}.{name}")
         result.append({"Name": name, "Value": text, "DimensionValueType": "VARCHAR"})
     return result
 
