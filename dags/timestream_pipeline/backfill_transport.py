@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from inspect import signature
 from typing import Any, Protocol
 
 from timestream_pipeline.backfill_request import ApiCall
@@ -47,16 +48,18 @@ class MwaaTransport:
 
     @classmethod
     def from_hook(cls, hook: Any, environment_name: str) -> MwaaTransport:
-        """Through the Amazon provider's MwaaHook (its connection, retries and token fallback)."""
+        """Through the Amazon provider's MwaaHook (its connection, retries and token fallback).
+
+        Providers from 9.13 take `airflow_version` (for their local-token fallback); MWAA 3.0.6's
+        constraints install an older one without it, which only knows Airflow 3's API anyway.
+        """
+        version = (
+            {"airflow_version": 3} if "airflow_version" in signature(hook.invoke_rest_api).parameters else {}
+        )
 
         def invoke(*, Name: str, Path: str, Method: str, Body: Any, QueryParameters: Any) -> Any:
             return hook.invoke_rest_api(
-                env_name=Name,
-                path=Path,
-                method=Method,
-                body=Body,
-                query_params=QueryParameters,
-                airflow_version=3,
+                env_name=Name, path=Path, method=Method, body=Body, query_params=QueryParameters, **version
             )
 
         return cls(invoke, environment_name)

@@ -34,6 +34,8 @@ class RuntimeSettings:
     mwaa_environment_name: str = ""
     airflow_api_conn_id: str = ""
     backfill_max_span_days: int = 31
+    # How often a backfill run with wait_for_completion checks on the backfill (a short task each time).
+    backfill_poll_seconds: int = 120
 
     def table(self, role: str) -> str:
         """The Timestream table behind a role named in exports.toml (`raw` or `cep`)."""
@@ -56,9 +58,15 @@ class RuntimeSettings:
         if missing:
             raise SettingsError(f"{source}: missing value(s) for {missing}")
         try:
-            return cls(**data)
+            settings = cls(**data)
         except TypeError as error:
             raise SettingsError(f"{source}: {error}") from error
+        if not isinstance(settings.backfill_poll_seconds, int) or settings.backfill_poll_seconds < 1:
+            raise SettingsError(
+                f"{source}: backfill_poll_seconds={settings.backfill_poll_seconds!r} must be a whole number "
+                "of seconds, at least 1"
+            )
+        return settings
 
     @classmethod
     def from_json(cls, text: str, source: str) -> RuntimeSettings:
@@ -78,7 +86,8 @@ def load_runtime_settings() -> RuntimeSettings:
     make a missing setting appear.
     """
     from airflow.sdk import Variable
-    from airflow.sdk.exceptions import AirflowFailException
+
+    from timestream_pipeline.airflow_compat import fail_now
 
     try:
         override = Variable.get(names.RUNTIME_SETTINGS_VARIABLE, default=None)
@@ -87,8 +96,8 @@ def load_runtime_settings() -> RuntimeSettings:
         if SETTINGS_FILE.is_file():
             return RuntimeSettings.from_json(SETTINGS_FILE.read_text(encoding="utf-8"), str(SETTINGS_FILE))
     except SettingsError as error:
-        raise AirflowFailException(str(error)) from None
-    raise AirflowFailException(missing_settings_message())
+        raise fail_now(str(error)) from None
+    raise fail_now(missing_settings_message())
 
 
 def missing_settings_message() -> str:

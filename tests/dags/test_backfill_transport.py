@@ -10,12 +10,14 @@ import pytest
 from botocore.stub import Stubber
 
 from tests.dags.backfill_support import (
+    CREATED_AT,
     EXPECTED_BODY,
     EXPORT_DAG_IDS,
     HOURS,
     PROBE_DAG_ID,
     VALID_CONF,
     RecordingApi,
+    backfill_run,
 )
 from timestream_pipeline import backfill_request as br
 from timestream_pipeline.backfill_client import start_backfill
@@ -32,7 +34,7 @@ RUNS_QUERY = {
     "limit": 100,
     "offset": 0,
 }
-RUNS = [{"dag_id": PROBE_DAG_ID, "logical_date": hour, "state": "queued"} for hour in HOURS]
+RUNS = [backfill_run(hour, "queued") for hour in HOURS]
 
 
 def mwaa_hook_and_stubber() -> tuple[object, Stubber]:
@@ -48,7 +50,7 @@ def test_mwaa_hook_transport_sends_the_exact_invoke_rest_api_calls() -> None:
     hook, stubber = mwaa_hook_and_stubber()
     stubber.add_response(
         "invoke_rest_api",
-        {"RestApiStatusCode": 200, "RestApiResponse": {"id": 3}},
+        {"RestApiStatusCode": 200, "RestApiResponse": {"id": 3, "created_at": CREATED_AT}},
         {
             "Name": ENVIRONMENT,
             "Path": "/backfills",
@@ -151,14 +153,16 @@ def test_http_transport_sends_the_exact_request_with_a_login_token(api: Recordin
     assert (outcome.backfill_id, outcome.logical_dates) == (7, HOURS)
 
 
-def test_http_transport_from_connection_uses_the_extra_token(api: RecordingApi) -> None:
+def test_http_transport_from_connection_uses_the_extra_token(
+    api: RecordingApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An Airflow HTTP connection with `extra.token` calls the API with that bearer and no login."""
-    from airflow.sdk import Connection
+    from timestream_pipeline.airflow_compat import get_connection
 
-    # GIVEN a connection such as AIRFLOW_CONN_BACKFILL_API would define
-    conn = Connection.from_json(
-        json.dumps({"conn_type": "http", "host": api.url, "extra": {"token": "t0k"}}), conn_id="backfill_api"
-    )
+    # GIVEN a connection defined as AIRFLOW_CONN_BACKFILL_API, read the way the DAG reads it
+    connection = {"conn_type": "http", "host": api.url, "extra": {"token": "t0k"}}
+    monkeypatch.setenv("AIRFLOW_CONN_BACKFILL_API", json.dumps(connection))
+    conn = get_connection("backfill_api")
     dry_run = br.validate_backfill_conf(
         {**VALID_CONF, "dry_run": True}, allowed_dag_ids=EXPORT_DAG_IDS, max_span_days=31
     )
