@@ -6,12 +6,14 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+VENV30 := .venv-airflow30
+PY30 := $(VENV30)/bin/python
 CDK := node_modules/.bin/cdk
 PIP_VERSION := 25.3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test lint format demo synth deploy diff deploy-dags local-up local-down bench clean
+.PHONY: help bootstrap test test-airflow30 lint format demo synth deploy diff deploy-dags local-up local-down bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,6 +23,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+# MWAA's oldest Airflow 3, in a virtualenv of its own (the DAGs must run on it as well as on the dev pin).
+$(VENV30)/.installed: requirements-airflow30.txt constraints-airflow30.txt
+	@test -x $(PY30) || $(PYTHON) -m venv $(VENV30)
+	$(PY30) -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(PY30) -m pip install --quiet --disable-pip-version-check -r requirements-airflow30.txt -c constraints-airflow30.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -40,6 +49,10 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 
 test: bootstrap lint ## Every test: ruff, then pytest (infra, Lambda, generators, DAGs, emulator, end to end)
 	$(PY) -m pytest
+
+test-airflow30: bootstrap $(VENV30)/.installed ## The DAG tests and the built-bundle tests on Airflow 3.0.6 (MWAA)
+	$(PY30) -m pytest tests/dags
+	AIRFLOW30_PYTHON=$(CURDIR)/$(PY30) $(PY) -m pytest tests/bundle -k airflow30
 
 demo: bootstrap ## The whole pipeline on the local stack (KEEP=1 leaves the stack running)
 	$(PY) -m local demo $(if $(KEEP),--keep)

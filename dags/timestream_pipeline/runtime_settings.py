@@ -18,6 +18,9 @@ from timestream_pipeline.errors import SettingsError
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / names.RUNTIME_SETTINGS_FILE
 REQUIRED_KEYS = ("database", "raw_table", "cep_table", "bucket")
+# A timer that fires before the scheduler has seen the task defer can get the resumed task failed
+# (an Airflow race: apache/airflow#66374, #72716); checks at least this far apart stay clear of it.
+MIN_BACKFILL_POLL_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,11 @@ class RuntimeSettings:
             settings = cls(**data)
         except TypeError as error:
             raise SettingsError(f"{source}: {error}") from error
-        if not isinstance(settings.backfill_poll_seconds, int) or settings.backfill_poll_seconds < 1:
+        poll = settings.backfill_poll_seconds
+        if isinstance(poll, bool) or not isinstance(poll, int) or poll < MIN_BACKFILL_POLL_SECONDS:
             raise SettingsError(
-                f"{source}: backfill_poll_seconds={settings.backfill_poll_seconds!r} must be a whole number "
-                "of seconds, at least 1"
+                f"{source}: backfill_poll_seconds={poll!r} must be a whole number of seconds, "
+                f"at least {MIN_BACKFILL_POLL_SECONDS}"
             )
         return settings
 
