@@ -13,7 +13,7 @@ PIP_VERSION := 25.3
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test test-airflow30 lint format demo synth deploy diff deploy-dags local-up local-down bench clean
+.PHONY: help bootstrap test test-airflow30 airflow lint format demo synth deploy diff deploy-dags local-up local-down bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -69,6 +69,9 @@ deploy: bootstrap ## cdk deploy to the account and region of your AWS credential
 deploy-dags: bootstrap ## Copy dags/ + MWAA requirements to MWAA_BUCKET (DATA_LAKE_BUCKET= if the stack is not deployed)
 	@test -n "$(MWAA_BUCKET)" || { echo "usage: make deploy-dags MWAA_BUCKET=<your MWAA source bucket>"; exit 2; }
 	$(PY) -m infra.deploy_dags --bucket "$(MWAA_BUCKET)" $(if $(DATA_LAKE_BUCKET),--data-lake-bucket "$(DATA_LAKE_BUCKET)")
+
+airflow: bootstrap ## A real Airflow 3 on dags/ over the local stack; prints the UI URL and login (Ctrl-C stops)
+	$(PY) -m local airflow $(if $(PORT),--port $(PORT))
 
 local-up: bootstrap ## Start the local stack in the background (moto + local Timestream)
 	$(PY) -m local up

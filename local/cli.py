@@ -41,6 +41,11 @@ def _parser() -> argparse.ArgumentParser:
     esm.add_argument(
         "--follow", action="store_true", help="keep polling until Ctrl-C instead of stopping idle"
     )
+    airflow = commands.add_parser(
+        "airflow", help="a real Airflow 3 on dags/ over the local stack (Ctrl-C stops)"
+    )
+    airflow.add_argument("--port", type=int, help="API server and UI port (default 8080, or a free one)")
+    airflow.add_argument("--home", type=Path, help="AIRFLOW_HOME (default .local/airflow)")
     return parser
 
 
@@ -74,6 +79,11 @@ def _run(arguments: argparse.Namespace) -> int:
         stopped = down(arguments.state_file)
         print("stopped " + ", ".join(stopped) if stopped else "no local stack was running")
         return 0
+    if arguments.command == "airflow":
+        from local.airflow_cli import main as run_airflow
+
+        options = {"--port": arguments.port, "--home": arguments.home, "--state-file": arguments.state_file}
+        return run_airflow([str(part) for key, value in options.items() if value for part in (key, value)])
     if arguments.command == "status":
         return _status(arguments.state_file)
     if arguments.command == "query":

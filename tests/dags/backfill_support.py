@@ -71,7 +71,7 @@ class RecordingApi:
     )
     runs: list[dict[str, Any]] = field(default_factory=list)
 
-    def answer(self, request: RecordedRequest) -> tuple[int, Any]:
+    def answer(self, request: RecordedRequest) -> tuple[Any, ...]:
         if request.path == "/auth/token":
             return 201, {"access_token": "token-from-login"}
         if request.path == "/api/v2/backfills/dry_run":
@@ -105,9 +105,11 @@ def recording_api() -> Iterator[RecordingApi]:
                 dict(self.headers),
             )
             api.requests.append(request)
-            status, payload = api.answer(request)
+            status, payload, *headers = api.answer(request)  # a third item: extra headers (Location)
             data = json.dumps(payload).encode()
             self.send_response(status)
+            for name, value in (headers[0] if headers else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import boto3
 import pytest
@@ -16,8 +17,10 @@ from tests.dags.backfill_support import (
     HOURS,
     PROBE_DAG_ID,
     VALID_CONF,
+    RecordedRequest,
     RecordingApi,
     backfill_run,
+    recording_api,
 )
 from timestream_pipeline import backfill_request as br
 from timestream_pipeline.backfill_client import start_backfill
@@ -192,3 +195,45 @@ def test_a_non_http_url_is_refused() -> None:
     # GIVEN a file URL WHEN a transport is made THEN it is refused
     with pytest.raises(ValueError, match="must start with http"):
         HttpTransport("file:///etc/passwd", token="t")
+
+
+def test_a_redirect_to_another_host_is_refused_and_the_token_stays_home(api: RecordingApi) -> None:
+    """An API server answering with a redirect elsewhere: not followed, the bearer never leaves its host."""
+    with recording_api() as elsewhere:
+        # GIVEN an API server that redirects every API call to another server
+        api.answer = lambda request: (307, {}, {"Location": f"{elsewhere.url}{request.path}"})  # type: ignore[method-assign]
+        transport = HttpTransport(api.url, token="secret-token")
+        # WHEN a backfill is sent THEN it fails naming the redirect, and the other server saw nothing
+        with pytest.raises(BackfillApiError, match=r"redirected to .* not followed, so the token stays"):
+            start_backfill(transport, REQUEST)
+        assert elsewhere.requests == []
+
+
+def test_a_login_redirected_to_another_host_is_refused(api: RecordingApi) -> None:
+    """The /auth/token exchange too: the username and password are never posted to another host."""
+    with recording_api() as elsewhere:
+        # GIVEN an API server whose login endpoint redirects elsewhere
+        api.answer = lambda request: (308, {}, {"Location": f"{elsewhere.url}/auth/token"})  # type: ignore[method-assign]
+        transport = HttpTransport(api.url, username="admin", password="s3cret")
+        # WHEN a backfill is sent THEN the redirect is refused before any credential leaves
+        with pytest.raises(BackfillApiError, match="redirect refused"):
+            start_backfill(transport, REQUEST)
+        assert elsewhere.requests == []
+
+
+def test_a_redirect_within_the_same_server_is_followed(api: RecordingApi) -> None:
+    """A redirect to another path of the same origin (e.g. a trailing slash) still works, with the token."""
+    answer_as_recorded = api.answer
+
+    def moved(request: RecordedRequest) -> tuple[Any, ...]:
+        if request.path == "/api/v2/backfills/7":
+            return 302, {}, {"Location": f"{api.url}/api/v2/backfills/7/"}
+        return answer_as_recorded(request)
+
+    # GIVEN an API server that moves GET /backfills/7 to a path of its own
+    api.answer = moved  # type: ignore[method-assign]
+    # WHEN the backfill is read THEN the answer comes from the new path, asked for with the token
+    backfill = HttpTransport(api.url, token="t").send(br.get_backfill_call(7))
+    assert backfill["id"] == 7
+    followed = [r for r in api.api_requests if r.path == "/api/v2/backfills/7/"]
+    assert [r.headers["Authorization"] for r in followed] == ["Bearer t"]
