@@ -17,9 +17,9 @@ from pathlib import Path
 
 from local import airflow_server, processes
 from pipeline_config.local_state import DEFAULT_STATE_PATH
-from pipeline_config.settings import load_settings
+from pipeline_config.settings import Settings, load_settings
 
-DEFAULT_HOME = DEFAULT_STATE_PATH.parent / "airflow"
+DEFAULT_HOME = DEFAULT_STATE_PATH.parent / "airflow-server"  # the demo keeps its dag.test() DB in airflow/
 DEFAULT_PORT = 8080
 # What a user's own `airflow` commands need to reach this Airflow (written to env.sh for `source`).
 SHELL_KEYS_PREFIXES = ("AIRFLOW", "AWS_")
@@ -37,15 +37,27 @@ def _port(requested: int | None) -> int:
 
 def write_shell_environment(instance: airflow_server.AirflowInstance) -> Path:
     """`source <home>/env.sh` points the `airflow` commands of a shell at this Airflow."""
-    lines = [
-        f"export {key}={shlex.quote(value)}"
-        for key, value in sorted(instance.environment.items())
-        if key.startswith(SHELL_KEYS_PREFIXES)
-    ]
+    wanted = {k: v for k, v in instance.environment.items() if k.startswith(SHELL_KEYS_PREFIXES)}
     path = instance.home / "env.sh"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    path.write_text(export_lines(wanted), encoding="utf-8")
     path.chmod(0o600)
     return path
+
+
+def export_lines(environment: dict[str, str]) -> str:
+    return "".join(f"export {key}={shlex.quote(value)}\n" for key, value in sorted(environment.items()))
+
+
+def print_local_stack_environment(settings: Settings, state_path: Path) -> int:
+    """The connection, the settings Variable and fake credentials for the running local stack."""
+    from local.airflow_env import pipeline_environment
+    from local.stack import running_state
+
+    state = running_state(state_path)
+    if state is None:
+        raise SystemExit("error: the local stack is not running: start it with `make local-up`")
+    print(export_lines(pipeline_environment(settings, state)), end="")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,10 +69,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--home", type=Path, default=DEFAULT_HOME, help=f"AIRFLOW_HOME (default {DEFAULT_HOME})"
     )
     parser.add_argument("--state-file", type=Path, default=DEFAULT_STATE_PATH, help="the local stack's state")
+    parser.add_argument(
+        "--print-env",
+        action="store_true",
+        help="only print `export` lines wiring your own Airflow to the running local stack",
+    )
     arguments = parser.parse_args(argv)
     from local.stack import up
 
     settings = load_settings()
+    if arguments.print_env:
+        return print_local_stack_environment(settings, arguments.state_file)
     state, started_stack = up(settings, arguments.state_file)
     print(("started" if started_stack else "using") + f" the local stack: S3 {state.moto_endpoint}")
     print("starting Airflow (API server, scheduler, DAG processor, triggerer); about a minute ...")

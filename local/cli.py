@@ -45,7 +45,8 @@ def _parser() -> argparse.ArgumentParser:
         "airflow", help="a real Airflow 3 on dags/ over the local stack (Ctrl-C stops)"
     )
     airflow.add_argument("--port", type=int, help="API server and UI port (default 8080, or a free one)")
-    airflow.add_argument("--home", type=Path, help="AIRFLOW_HOME (default .local/airflow)")
+    airflow.add_argument("--home", type=Path, help="AIRFLOW_HOME (default .local/airflow-server)")
+    airflow.add_argument("--print-env", action="store_true", help="print exports for your own Airflow")
     return parser
 
 
@@ -83,7 +84,8 @@ def _run(arguments: argparse.Namespace) -> int:
         from local.airflow_cli import main as run_airflow
 
         options = {"--port": arguments.port, "--home": arguments.home, "--state-file": arguments.state_file}
-        return run_airflow([str(part) for key, value in options.items() if value for part in (key, value)])
+        flags = ["--print-env"] if arguments.print_env else []
+        return run_airflow([str(p) for key, value in options.items() if value for p in (key, value)] + flags)
     if arguments.command == "status":
         return _status(arguments.state_file)
     if arguments.command == "query":
