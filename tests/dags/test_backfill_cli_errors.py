@@ -36,6 +36,8 @@ def no_aws_configuration(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # boto3's default session keeps the credentials it found first; start from a fresh one.
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)
 
 
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
