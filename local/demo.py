@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from local import demo_stages, demo_summary
-from local.airflow_env import DAGS_FOLDER
 from local.demo_data import Window
 from local.stack import checkpoint_dir, down, up
 from pipeline_config.local_state import DEFAULT_STATE_PATH, LocalStackState
@@ -92,8 +91,6 @@ def _run_stages(
 
 
 def _how_to_explore(state: LocalStackState, state_path: Path) -> str:
-    home = airflow_home(state_path)
-    ui_environment = f"AIRFLOW_HOME={home} AIRFLOW__CORE__DAGS_FOLDER={DAGS_FOLDER}"
     lines: list[Any] = [
         "The local stack is still running. Poke at it:",
         f'  .venv/bin/python -m local query "SELECT count(*) FROM {state.database}.{state.raw_table}"',
@@ -103,7 +100,7 @@ def _how_to_explore(state: LocalStackState, state_path: Path) -> str:
         f".list_objects_v2(Bucket='{state.bucket}', Prefix='exports/')",
         "  .venv/bin/python -m generators sensors --target kinesis --count 1000  (finds the local stack)",
         "  .venv/bin/python -m local esm          (the local event source mapping ingests what arrived)",
-        f"  Airflow UI: {ui_environment} .venv/bin/airflow api-server  (then http://localhost:8080)",
+        "  Airflow UI: make airflow  (a real Airflow on dags/ over this stack; prints the URL and login)",
         "  Stop it: make local-down",
     ]
     return "\n".join(lines)
