@@ -9,19 +9,26 @@ a re-trigger that reprocesses nothing counts 0, however many older runs the rang
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from timestream_pipeline.backfill_request import (
+    ApiCall,
     BackfillRequest,
     backfill_call,
     backfill_runs_call,
     get_backfill_call,
 )
-from timestream_pipeline.backfill_transport import Transport
+from timestream_pipeline.backfill_transport import BackfillApiError, Transport
 
 PAGE_SIZE = 100
+# Airflow answers 503 when its metadata database is locked (it undoes a half-made backfill first, so
+# sending the same call again is safe); on SQLite that happens whenever the scheduler is busy.
+RETRIED_STATUSES = frozenset({503})
+ATTEMPTS = 4
+FIRST_RETRY_DELAY_SECONDS = 2.0
 FAILED_STATES = frozenset({"failed"})
 FINISHED_STATES = frozenset({"success", "failed"})
 
@@ -60,6 +67,18 @@ class BackfillProgress:
         return tuple(run for run in self.runs if run.get("state") in FAILED_STATES)
 
 
+def send(transport: Transport, call: ApiCall, *, sleep: Any = time.sleep) -> Any:
+    """One call, sent again (2 s, 4 s, 8 s later) while Airflow answers that its database is locked."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return transport.send(call)
+        except BackfillApiError as error:
+            if error.status not in RETRIED_STATUSES or attempt == ATTEMPTS - 1:
+                raise
+            sleep(FIRST_RETRY_DELAY_SECONDS * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 def _moment(value: Any) -> datetime | None:
     """An API timestamp (ISO 8601, `Z` or an offset) as an aware datetime; None when absent."""
     if not value:
@@ -79,7 +98,7 @@ def list_backfill_runs(
     runs: list[dict[str, Any]] = []
     offset = 0
     while True:
-        page = transport.send(backfill_runs_call(request, offset, PAGE_SIZE)) or {}
+        page = send(transport, backfill_runs_call(request, offset, PAGE_SIZE)) or {}
         batch = page.get("dag_runs", [])
         # dag_id_pattern is a substring match: keep only this DAG's runs, and only this backfill's.
         runs += [
@@ -92,7 +111,7 @@ def list_backfill_runs(
 
 def start_backfill(transport: Transport, request: BackfillRequest) -> BackfillOutcome:
     """Create the backfill (or its dry run) with one call, then read back the runs it made."""
-    response = transport.send(backfill_call(request)) or {}
+    response = send(transport, backfill_call(request)) or {}
     if request.dry_run:
         dates = tuple(str(item.get("logical_date")) for item in response.get("backfills", []))
         return BackfillOutcome(None, dates)
@@ -102,7 +121,7 @@ def start_backfill(transport: Transport, request: BackfillRequest) -> BackfillOu
 
 def backfill_progress(transport: Transport, request: BackfillRequest, backfill_id: int) -> BackfillProgress:
     """Whether the scheduler has finished the backfill; its runs only once it has."""
-    backfill = transport.send(get_backfill_call(backfill_id)) or {}
+    backfill = send(transport, get_backfill_call(backfill_id)) or {}
     created_at = _moment(backfill.get("created_at"))
     if backfill.get("completed_at") is None:
         return BackfillProgress(False, (), created_at)

@@ -237,3 +237,54 @@ def test_a_redirect_within_the_same_server_is_followed(api: RecordingApi) -> Non
     assert backfill["id"] == 7
     followed = [r for r in api.api_requests if r.path == "/api/v2/backfills/7/"]
     assert [r.headers["Authorization"] for r in followed] == ["Bearer t"]
+
+
+def locked_for(api: RecordingApi, answers: int) -> None:
+    """Make the API answer POST /backfills with Airflow's 'database is locked' 503, `answers` times."""
+    answer_as_recorded = api.answer
+
+    def answer(request: RecordedRequest) -> tuple[Any, ...]:
+        posts = [r for r in api.api_requests if (r.method, r.path) == ("POST", "/api/v2/backfills")]
+        if request.path == "/api/v2/backfills" and len(posts) <= answers:
+            return 503, {"detail": "Database is locked. Backfill creation is not supported on SQLite"}
+        return answer_as_recorded(request)
+
+    api.answer = answer  # type: ignore[method-assign]
+
+
+def test_a_locked_database_is_asked_again(api: RecordingApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Airflow's 503 (metadata DB locked, half-made backfill undone) is transient: the call is sent again."""
+    from timestream_pipeline import backfill_client
+
+    # GIVEN an API whose database is locked for the first two attempts
+    monkeypatch.setattr(backfill_client, "FIRST_RETRY_DELAY_SECONDS", 0.01)
+    locked_for(api, answers=2)
+    # WHEN a backfill is started THEN the third attempt creates it
+    outcome = start_backfill(HttpTransport(api.url, token="t"), REQUEST)
+    posts = [r for r in api.api_requests if (r.method, r.path) == ("POST", "/api/v2/backfills")]
+    assert (len(posts), outcome.backfill_id) == (3, 7)
+
+
+def test_a_database_locked_for_good_fails_after_four_attempts(
+    api: RecordingApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retries are bounded: four attempts, then Airflow's 503 and its reason reach the caller."""
+    from timestream_pipeline import backfill_client
+
+    # GIVEN an API whose database stays locked
+    monkeypatch.setattr(backfill_client, "FIRST_RETRY_DELAY_SECONDS", 0.01)
+    locked_for(api, answers=10**6)
+    # WHEN a backfill is started THEN it fails with the 503 after four POSTs, and nothing else is tried
+    with pytest.raises(BackfillApiError, match="failed with 503: Database is locked"):
+        start_backfill(HttpTransport(api.url, token="t"), REQUEST)
+    assert [(r.method, r.path) for r in api.api_requests] == [("POST", "/api/v2/backfills")] * 4
+
+
+def test_a_refusal_is_not_sent_again(api: RecordingApi) -> None:
+    """Only 503 is retried: a 409 (a backfill already running) is final at the first answer."""
+    # GIVEN an API refusing the backfill
+    api.answer = lambda request: (409, {"detail": "already a running backfill"})  # type: ignore[method-assign]
+    # WHEN a backfill is started THEN one POST, and the refusal
+    with pytest.raises(BackfillApiError, match="409"):
+        start_backfill(HttpTransport(api.url, token="t"), REQUEST)
+    assert len(api.api_requests) == 1
