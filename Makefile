@@ -7,6 +7,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+VENV30 := .venv-airflow30
+PY30 := $(VENV30)/bin/python
 CDK := node_modules/.bin/cdk
 PIP_VERSION := 25.3
 # The Node.js releases aws-cdk-lib's jsii runtime supports.
@@ -14,8 +16,9 @@ NODE_MAJORS := 22 24
 # The project's Node (node_modules/.bin/node, when package.json could install it here) comes first.
 export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help bootstrap test test-faults-long lint format demo lake synth deploy diff cdk-bootstrap \
-	deploy-dags local-up local-down local-status local-restart local-reset bench readme-figures clean flink-test
+.PHONY: help bootstrap test test-faults-long test-airflow30 airflow lint format demo lake synth deploy diff \
+	cdk-bootstrap deploy-dags local-up local-down local-status local-restart local-reset bench readme-figures \
+	clean flink-test
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -25,6 +28,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+# MWAA's oldest Airflow 3, in a virtualenv of its own (the DAGs must run on it as well as on the dev pin).
+$(VENV30)/.installed: requirements-airflow30.txt constraints-airflow30.txt
+	@test -x $(PY30) || $(PYTHON) -m venv $(VENV30)
+	$(PY30) -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(PY30) -m pip install --quiet --disable-pip-version-check -r requirements-airflow30.txt -c constraints-airflow30.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -46,6 +56,10 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 
 test: bootstrap lint ## Every test: ruff, then pytest (infra, Lambda, generators, DAGs, emulator, CLIs, README, end to end)
 	$(PY) -m pytest
+
+test-airflow30: bootstrap $(VENV30)/.installed ## The DAG tests and the built-bundle tests on Airflow 3.0.6 (MWAA)
+	$(PY30) -m pytest tests/dags
+	AIRFLOW30_PYTHON=$(CURDIR)/$(PY30) $(PY) -m pytest tests/bundle -k airflow30
 
 test-faults-long: bootstrap ## The fault tests at full time scale: real 10 s and 60 s outages, 60 s timeouts (~10 min)
 	FAULT_TIME_SCALE=1 $(PY) -m pytest tests/faults
@@ -78,6 +92,9 @@ diff: bootstrap ## Show what `make deploy` would change; CDK_ARGS="-c key=value"
 
 deploy: bootstrap ## cdk deploy to the account and region of your AWS credentials; CDK_ARGS="-c key=value"
 	$(CDK) deploy --require-approval broadening $(CDK_ARGS)
+
+airflow: bootstrap ## A real Airflow 3 on dags/ over the local stack; prints the UI URL and login (Ctrl-C stops)
+	$(PY) -m local airflow $(if $(PORT),--port $(PORT))
 
 cdk-bootstrap: bootstrap ## Once per AWS account and region: cdk bootstrap
 	$(CDK) bootstrap $(CDK_ARGS)

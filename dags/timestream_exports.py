@@ -12,7 +12,7 @@ from pathlib import Path
 from airflow.sdk import dag, get_current_context, task
 
 from timestream_pipeline import names
-from timestream_pipeline.airflow_compat import exponential_backoff, hourly_timetable
+from timestream_pipeline.airflow_compat import exponential_backoff, fail_now, hourly_timetable
 from timestream_pipeline.exports import ExportSpec, load_exports
 
 DAGS_DIR = Path(__file__).resolve().parent
@@ -62,6 +62,26 @@ def _doc(spec: ExportSpec) -> str:
     )
 
 
+def no_data_interval_message(spec: ExportSpec, run_id: str) -> str:
+    """Why a run without a data interval cannot export, and the ways to name the hour that do work.
+
+    Airflow 3 gives a manual run of this timetable the last whole hour before its logical date (REST);
+    the CLI's `dags trigger --logical-date` takes the interval from the time of the trigger instead,
+    so it cannot choose the hour. A backfill's logical date is the hour's start.
+    """
+    return (
+        f"run {run_id} has no data interval (it was triggered without a logical date), so there is no "
+        "hour to export; retrying cannot help. To export the hour [HH:00, HH+1:00) UTC, either "
+        f"trigger {names.BACKFILL_DAG_ID} with "
+        f'{{"dag_id": "{spec.dag_id}", "from_date": "<day>THH:00:00Z", "to_date": "<day>THH:00:00Z"}}, '
+        f"or run `airflow backfill create --dag-id {spec.dag_id} --from-date <day>THH:00:00Z "
+        "--to-date <day>THH:00:00Z`, or POST /api/v2/dags/"
+        f'{spec.dag_id}/dagRuns with {{"logical_date": "<day>T(HH+1):00:00Z"}} (the hour before it). '
+        "`airflow dags trigger --logical-date` does not choose the hour: Airflow 3 exports the last "
+        "whole hour before the moment of the trigger"
+    )
+
+
 def build_export_dag(spec: ExportSpec) -> object:
     """plan_export (settings, window, SQL) -> export_rows -> mark_success (parquet, csv) or
     expire_snapshots (iceberg: export_rows already committed the hour atomically)."""
@@ -85,10 +105,7 @@ def build_export_dag(spec: ExportSpec) -> object:
             context = get_current_context()
             start, end = context.get("data_interval_start"), context.get("data_interval_end")
             if start is None or end is None:
-                raise ValueError(
-                    f"run {context['run_id']} has no data interval: trigger it with a logical date "
-                    f"(the hour after the one to export) or use {names.BACKFILL_DAG_ID}"
-                )
+                raise fail_now(no_data_interval_message(spec, context["run_id"]))
             plan = make_plan(spec, DAGS_DIR, start=start, end=end, run_id=context["run_id"])
             return dict(plan)
 

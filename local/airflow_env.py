@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -48,22 +49,26 @@ def connection_json(state: LocalStackState) -> str:
     )
 
 
-def pipeline_environment(settings: Settings, state: LocalStackState) -> dict[str, str]:
-    """The connection, the settings Variable, the lake catalog and fake credentials, as env variables."""
+def pipeline_environment(settings: Settings, state: LocalStackState, **runtime: Any) -> dict[str, str]:
+    """The connection, the settings Variable, the lake catalog and fake credentials, as env variables.
+
+    `runtime` overrides settings of the Variable (e.g. `airflow_api_conn_id` for a real Airflow).
+    """
+    variable = replace(runtime_settings(settings, bucket=state.bucket, region=state.region), **runtime)
     return {
         **LOCAL_CREDENTIALS,
         **catalog_environment(state.moto_endpoint),  # the export DAGs' Iceberg catalog: SQLite, not Glue
         f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": connection_json(state),
-        f"AIRFLOW_VAR_{dag_names.RUNTIME_SETTINGS_VARIABLE.upper()}": runtime_settings(
-            settings, bucket=state.bucket, region=state.region
-        ).to_json(),
+        f"AIRFLOW_VAR_{dag_names.RUNTIME_SETTINGS_VARIABLE.upper()}": variable.to_json(),
     }
 
 
-def airflow_environment(settings: Settings, state: LocalStackState, airflow_home: Path) -> dict[str, str]:
+def airflow_environment(
+    settings: Settings, state: LocalStackState, airflow_home: Path, **runtime: Any
+) -> dict[str, str]:
     """Every variable Airflow and the DAGs need to run on SQLite against the local stack."""
     return {
-        **pipeline_environment(settings, state),
+        **pipeline_environment(settings, state, **runtime),
         "AIRFLOW_HOME": str(airflow_home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS_FOLDER),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",

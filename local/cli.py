@@ -59,6 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--apply", action="store_true", help="put them back (default: a dry run that reports)"
     )
+    airflow = commands.add_parser(
+        "airflow", help="a real Airflow 3 on dags/ over the local stack (Ctrl-C stops)"
+    )
+    airflow.add_argument("--port", type=int, help="API server and UI port (default 8080, or a free one)")
+    airflow.add_argument("--home", type=Path, help="AIRFLOW_HOME (default .local/airflow-server)")
+    airflow.add_argument("--print-env", action="store_true", help="print exports for your own Airflow")
     return parser
 
 
@@ -97,6 +103,12 @@ def _run(arguments: argparse.Namespace) -> int:
         from local.lake_query import run_lake_query
 
         return run_lake_query(settings, arguments.sql, arguments.max_rows, state_path)
+    if arguments.command == "airflow":
+        from local.airflow_cli import main as run_airflow
+
+        options = {"--port": arguments.port, "--home": arguments.home, "--state-file": state_path}
+        flags = ["--print-env"] if arguments.print_env else []
+        return run_airflow([str(p) for key, value in options.items() if value for p in (key, value)] + flags)
     if arguments.command == "esm":
         from local.ingest import run_mappings
 

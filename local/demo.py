@@ -157,7 +157,8 @@ def how_to_explore(state: LocalStackState, state_path: Path) -> str:
         "  .venv/bin/python -m generators sensors --count 1000   (finds the local stack)",
         f"  {local} esm   (the local event source mappings run the deployed functions on what arrived)",
         f"  {local} replay   (what the mappings gave up on and kept; --apply puts it back on its stream)",
-        f"  Airflow UI: {ui_environment} .venv/bin/airflow api-server",
+        "  Airflow UI: make airflow   (a real Airflow on dags/ over this stack; prints the URL and login)",
+        f"  Airflow UI over the demo runs: {ui_environment} .venv/bin/airflow api-server",
         f"    then http://localhost:8080 as admin, with the password in {passwords}",
         f"  Stop it: {local} down   (or make local-down; the data stays until make local-reset)",
     ]

@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pipeline_config.settings import REPO_ROOT
@@ -28,11 +28,17 @@ def free_port() -> int:
 
 
 def spawn(
-    module: str, arguments: list[str], log_path: Path, *, environment: dict[str, str] | None = None
+    module: str,
+    arguments: list[str],
+    log_path: Path,
+    *,
+    cwd: Path = REPO_ROOT,
+    env: Mapping[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """`python -m module arguments...` detached from our terminal's signals, output to a log file.
 
-    `environment` adds variables to ours for the child.
+    `cwd` defaults to this checkout, so `-m local.timestream` resolves to it wherever we are run from;
+    `env` defaults to ours.
     """
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("ab") as log:
@@ -42,8 +48,8 @@ def spawn(
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            cwd=REPO_ROOT,  # `-m local.timestream` must resolve to this checkout wherever we are run from
-            env={**os.environ, **(environment or {})},
+            cwd=cwd,
+            env=None if env is None else dict(env),
         )
 
 

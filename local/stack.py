@@ -10,6 +10,7 @@ Two ways to run it:
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -133,7 +134,7 @@ def _start_moto(state_path: Path, port: int) -> tuple[int, str]:
         MOTO_MODULE,
         ["-H", processes.HOST, "-p", str(port)],
         log,
-        environment=stack_data.moto_environment(state_path),
+        env={**os.environ, **stack_data.moto_environment(state_path)},
     )
     try:
         processes.wait_until_ready(

@@ -115,8 +115,15 @@ def _transport(args: argparse.Namespace) -> Transport:
     if not args.environment:
         raise ValueError("no target: pass --environment <MWAA environment> or --airflow-url <API server URL>")
     import boto3
+    from botocore.exceptions import NoRegionError
 
-    return MwaaTransport.from_boto3_client(boto3.client("mwaa", region_name=args.region), args.environment)
+    from timestream_pipeline.backfill_cli_errors import NO_REGION
+
+    try:
+        client = boto3.client("mwaa", region_name=args.region)
+    except NoRegionError:
+        raise ValueError(NO_REGION) from None
+    return MwaaTransport.from_boto3_client(client, args.environment)
 
 
 def _wait(transport: Transport, request: br.BackfillRequest, backfill_id: int, poll: int) -> int:
@@ -167,9 +174,20 @@ def run(args: argparse.Namespace, transport_factory: Any = _transport) -> int:
         if request.wait_for_completion and outcome.backfill_id is not None:
             return _wait(transport, request, outcome.backfill_id, args.poll_seconds)
     except BackfillApiError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {_explained(error, transport)}", file=sys.stderr)
         return EXIT_FAILED
     return EXIT_OK
+
+
+def _explained(error: BackfillApiError, transport: Transport) -> str:
+    from timestream_pipeline.backfill_cli_errors import explain
+
+    return explain(
+        error,
+        environment=getattr(transport, "environment_name", ""),
+        region=getattr(transport, "region", ""),
+        url=getattr(transport, "base_url", ""),
+    )
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:

@@ -2,8 +2,9 @@
 
 Airflow validates the conf against the params (JSON Schema) before the run starts; `validate_conf`
 then applies what a schema cannot say (no extra keys, from < to, the span limit) before any request.
-The target environment comes from the runtime settings, never from the conf. The optional wait
-defers to the triggerer (backfill_trigger.py), so no worker slot is held while the backfill runs.
+The target environment comes from the runtime settings, never from the conf (backfill_target.py).
+The optional wait sleeps in the triggerer between short checks (backfill_wait.py), so no worker slot
+is held while the backfill runs.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from airflow.sdk import DAG, Param, dag, get_current_context, task
 
 from timestream_pipeline import backfill_request as br
 from timestream_pipeline import names
-from timestream_pipeline.backfill_transport import BackfillApiError, HttpTransport, MwaaTransport, Transport
-from timestream_pipeline.backfill_trigger import POLL_INTERVAL, WaitForBackfillOperator, checked_request
+from timestream_pipeline.airflow_compat import fail_now
+from timestream_pipeline.backfill_wait import WaitForBackfillOperator, checked_request
 
 log = logging.getLogger(__name__)
 
@@ -76,32 +77,11 @@ def backfill_params(export_dag_ids: Sequence[str]) -> dict[str, Param]:
     }
 
 
-def transport_from_settings() -> Transport:
-    """MWAA InvokeRestApi when the settings name an environment, else the Airflow API connection."""
-    from airflow.sdk import BaseHook
-    from airflow.sdk.exceptions import AirflowFailException
-
-    from timestream_pipeline.runtime_settings import load_runtime_settings
-
-    settings = load_runtime_settings()
-    if settings.mwaa_environment_name:
-        from airflow.providers.amazon.aws.hooks.mwaa import MwaaHook
-
-        hook = MwaaHook(aws_conn_id=settings.aws_conn_id, region_name=settings.region or None)
-        return MwaaTransport.from_hook(hook, settings.mwaa_environment_name)
-    if settings.airflow_api_conn_id:
-        return HttpTransport.from_connection(BaseHook.get_connection(settings.airflow_api_conn_id))
-    raise AirflowFailException(
-        "no Airflow to send the backfill to: set mwaa_environment_name (MWAA) or airflow_api_conn_id "
-        f"(an HTTP connection to the API server) in the pipeline settings ({names.RUNTIME_SETTINGS_FILE} "
-        f"or the Variable {names.RUNTIME_SETTINGS_VARIABLE})"
-    )
-
-
-def build_backfill_dag(export_dag_ids: Sequence[str], *, poll_interval: timedelta = POLL_INTERVAL) -> DAG:
+def build_backfill_dag(export_dag_ids: Sequence[str], *, poll_interval: timedelta | None = None) -> DAG:
     """The backfill DAG for these export DAG ids (the DAG file passes the declared ones).
 
-    `poll_interval` is how often the deferred wait checks the backfill; tests shorten it.
+    `poll_interval` is how often the wait checks the backfill; None reads it from the runtime
+    settings (`backfill_poll_seconds`) when the task runs; tests shorten it.
     """
     allowed = tuple(sorted(export_dag_ids))
 
@@ -120,8 +100,6 @@ def build_backfill_dag(export_dag_ids: Sequence[str], *, poll_interval: timedelt
         @task
         def validate_conf() -> dict[str, Any]:
             """Every rule, every field, before any request; a failure lists all problems at once."""
-            from airflow.sdk.exceptions import AirflowFailException
-
             from timestream_pipeline.runtime_settings import load_runtime_settings
 
             context = get_current_context()
@@ -134,24 +112,23 @@ def build_backfill_dag(export_dag_ids: Sequence[str], *, poll_interval: timedelt
                     merged, allowed_dag_ids=allowed, max_span_days=settings.backfill_max_span_days
                 )
             except br.BackfillConfError as error:
-                raise AirflowFailException(str(error)) from None
+                raise fail_now(str(error)) from None
             return request.to_conf()
 
         @task
         def create_backfill(request_conf: dict[str, Any]) -> int | None:
-            """POST /backfills (or its dry run) once; logs the backfill id and its runs."""
-            from airflow.sdk.exceptions import AirflowFailException
-
+            """POST /backfills (or its dry run) once; logs the backfill id and the runs it made."""
             from timestream_pipeline.backfill_client import start_backfill
+            from timestream_pipeline.backfill_target import transport_from_settings
+            from timestream_pipeline.backfill_transport import BackfillApiError
 
             request = checked_request(request_conf)
             try:
                 outcome = start_backfill(transport_from_settings(), request)
             except BackfillApiError as error:
-                raise AirflowFailException(str(error)) from None
+                raise fail_now(str(error)) from None
             log.info("%s", outcome.describe(request))
-            if request.dry_run:
-                log.info("planned logical dates: %s", ", ".join(outcome.logical_dates) or "none")
+            log.info("logical dates: %s", ", ".join(outcome.logical_dates) or "none")
             return outcome.backfill_id
 
         request_conf = validate_conf()

@@ -11,6 +11,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
+from inspect import signature
 from typing import Any, Protocol
 
 from timestream_pipeline.backfill_request import ApiCall
@@ -37,26 +38,31 @@ class Transport(Protocol):
 class MwaaTransport:
     """`mwaa:InvokeRestApi` with IAM auth; `invoke` is boto3's `client.invoke_rest_api` signature."""
 
-    def __init__(self, invoke: Callable[..., Mapping[str, Any]], environment_name: str) -> None:
+    def __init__(
+        self, invoke: Callable[..., Mapping[str, Any]], environment_name: str, region: str = ""
+    ) -> None:
         self._invoke = invoke
         self.environment_name = environment_name
+        self.region = region
 
     @classmethod
     def from_boto3_client(cls, client: Any, environment_name: str) -> MwaaTransport:
-        return cls(client.invoke_rest_api, environment_name)
+        return cls(client.invoke_rest_api, environment_name, client.meta.region_name or "")
 
     @classmethod
     def from_hook(cls, hook: Any, environment_name: str) -> MwaaTransport:
-        """Through the Amazon provider's MwaaHook (its connection, retries and token fallback)."""
+        """Through the Amazon provider's MwaaHook (its connection, retries and token fallback).
+
+        Providers from 9.13 take `airflow_version` (for their local-token fallback); MWAA 3.0.6's
+        constraints install an older one without it, which only knows Airflow 3's API anyway.
+        """
+        version = (
+            {"airflow_version": 3} if "airflow_version" in signature(hook.invoke_rest_api).parameters else {}
+        )
 
         def invoke(*, Name: str, Path: str, Method: str, Body: Any, QueryParameters: Any) -> Any:
             return hook.invoke_rest_api(
-                env_name=Name,
-                path=Path,
-                method=Method,
-                body=Body,
-                query_params=QueryParameters,
-                airflow_version=3,
+                env_name=Name, path=Path, method=Method, body=Body, query_params=QueryParameters, **version
             )
 
         return cls(invoke, environment_name)
@@ -85,6 +91,29 @@ class MwaaTransport:
         return response.get("RestApiResponse")
 
 
+class RedirectRefused(Exception):
+    """The API server redirected a request to another origin; it was not followed."""
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only within the origin the request went to. urllib would otherwise resend
+    the Authorization header (or the /auth/token login) to whatever host the redirect names."""
+
+    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> Any:
+        if _origin(newurl) != _origin(req.full_url):
+            raise RedirectRefused(
+                f"{_origin(req.full_url)[1]} redirected to {newurl.split('?')[0]}; not followed, so the "
+                "token stays with its host: point the connection (or --airflow-url) at the API server itself"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme, f"{(parts.hostname or '').lower()}:{parts.port or default}", parts.port or default
+
+
 class HttpTransport:
     """Airflow's API server over HTTP(S) with a bearer token (given, or from /auth/token)."""
 
@@ -95,6 +124,7 @@ class HttpTransport:
         self.base_url = base_url.rstrip("/")
         self._token = token
         self._credentials = (username, password)
+        self._opener = urllib.request.build_opener(_SameOriginRedirects)
 
     @classmethod
     def from_connection(cls, conn: Any) -> HttpTransport:
@@ -120,7 +150,7 @@ class HttpTransport:
             url, data=data, method=method, headers={"Content-Type": "application/json", **headers}
         )
         try:
-            with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT_SECONDS) as response:  # noqa: S310
+            with self._opener.open(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
                 payload = response.read()
                 return response.status, json.loads(payload) if payload else None
         except urllib.error.HTTPError as error:
@@ -153,8 +183,10 @@ class HttpTransport:
             status, payload = self._request(
                 call.method, url, call.body, {"Authorization": f"Bearer {self._bearer()}"}
             )
+        except RedirectRefused as error:
+            raise BackfillApiError(call, "redirect refused", str(error)) from error
         except urllib.error.URLError as error:
             raise BackfillApiError(call, "unreachable", f"{self.base_url}: {error.reason}") from error
-        if status >= 400:
+        if status >= 300:  # a redirect urllib does not follow (POST 307/308) is an answer we cannot use
             raise BackfillApiError(call, status, payload)
         return payload

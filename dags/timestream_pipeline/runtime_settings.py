@@ -18,6 +18,9 @@ from timestream_pipeline.errors import SettingsError
 
 SETTINGS_FILE = Path(__file__).resolve().parent.parent / names.RUNTIME_SETTINGS_FILE
 REQUIRED_KEYS = ("database", "raw_table", "cep_table", "bucket")
+# A timer that fires before the scheduler has seen the task defer can get the resumed task failed
+# (an Airflow race: apache/airflow#66374, #72716); checks at least this far apart stay clear of it.
+MIN_BACKFILL_POLL_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class RuntimeSettings:
     mwaa_environment_name: str = ""
     airflow_api_conn_id: str = ""
     backfill_max_span_days: int = 31
+    # How often a backfill run with wait_for_completion checks on the backfill (a short task each time).
+    backfill_poll_seconds: int = 120
 
     def table(self, role: str) -> str:
         """The Timestream table behind a role named in exports.toml (`raw` or `cep`)."""
@@ -56,9 +61,16 @@ class RuntimeSettings:
         if missing:
             raise SettingsError(f"{source}: missing value(s) for {missing}")
         try:
-            return cls(**data)
+            settings = cls(**data)
         except TypeError as error:
             raise SettingsError(f"{source}: {error}") from error
+        poll = settings.backfill_poll_seconds
+        if isinstance(poll, bool) or not isinstance(poll, int) or poll < MIN_BACKFILL_POLL_SECONDS:
+            raise SettingsError(
+                f"{source}: backfill_poll_seconds={poll!r} must be a whole number of seconds, "
+                f"at least {MIN_BACKFILL_POLL_SECONDS}"
+            )
+        return settings
 
     @classmethod
     def from_json(cls, text: str, source: str) -> RuntimeSettings:
@@ -78,7 +90,8 @@ def load_runtime_settings() -> RuntimeSettings:
     make a missing setting appear.
     """
     from airflow.sdk import Variable
-    from airflow.sdk.exceptions import AirflowFailException
+
+    from timestream_pipeline.airflow_compat import fail_now
 
     try:
         override = Variable.get(names.RUNTIME_SETTINGS_VARIABLE, default=None)
@@ -87,8 +100,8 @@ def load_runtime_settings() -> RuntimeSettings:
         if SETTINGS_FILE.is_file():
             return RuntimeSettings.from_json(SETTINGS_FILE.read_text(encoding="utf-8"), str(SETTINGS_FILE))
     except SettingsError as error:
-        raise AirflowFailException(str(error)) from None
-    raise AirflowFailException(missing_settings_message())
+        raise fail_now(str(error)) from None
+    raise fail_now(missing_settings_message())
 
 
 def missing_settings_message() -> str:

@@ -93,7 +93,7 @@ def test_a_second_demo_is_refused_and_a_failed_export_fails_the_demo(checkout: P
             ["bash", "-c", query], cwd=checkout, capture_output=True, text=True, timeout=60
         )
         assert pasted.returncode == 0, pasted.stderr
-        ui = next(line for line in out.splitlines() if "Airflow UI:" in line)
+        ui = next(line for line in out.splitlines() if "AIRFLOW_HOME=" in line)
         home = next(w for w in shlex.split(ui) if w.startswith("AIRFLOW_HOME="))
         assert Path(home.split("=", 1)[1]).is_absolute() and Path(home.split("=", 1)[1]).is_dir()
     finally:

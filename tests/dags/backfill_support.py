@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,16 @@ EXPECTED_BODY = {
     "max_active_runs": 4,
 }
 HOURS = tuple(f"2026-11-01T0{hour}:00:00Z" for hour in range(6))
+# When the stand-in's backfill was created (recently: a wait's deadline counts from it); its runs
+# were queued then, or before it when a test says so.
+_CREATED = datetime.now(UTC) - timedelta(minutes=1)
+CREATED_AT = _CREATED.isoformat().replace("+00:00", "Z")
+BEFORE_CREATION = (_CREATED - timedelta(seconds=1)).isoformat().replace("+00:00", "Z")
+
+
+def backfill_run(logical_date: str, state: str, queued_at: str = CREATED_AT) -> dict[str, Any]:
+    """One run as GET /dags/~/dagRuns lists it; queued at the backfill's creation unless said otherwise."""
+    return {"dag_id": PROBE_DAG_ID, "logical_date": logical_date, "state": state, "queued_at": queued_at}
 
 
 @dataclass
@@ -55,10 +66,12 @@ class RecordingApi:
 
     url: str = ""
     requests: list[RecordedRequest] = field(default_factory=list)
-    backfill: dict[str, Any] = field(default_factory=lambda: {"id": 7, "completed_at": None})
+    backfill: dict[str, Any] = field(
+        default_factory=lambda: {"id": 7, "created_at": CREATED_AT, "completed_at": None}
+    )
     runs: list[dict[str, Any]] = field(default_factory=list)
 
-    def answer(self, request: RecordedRequest) -> tuple[int, Any]:
+    def answer(self, request: RecordedRequest) -> tuple[Any, ...]:
         if request.path == "/auth/token":
             return 201, {"access_token": "token-from-login"}
         if request.path == "/api/v2/backfills/dry_run":
@@ -92,9 +105,11 @@ def recording_api() -> Iterator[RecordingApi]:
                 dict(self.headers),
             )
             api.requests.append(request)
-            status, payload = api.answer(request)
+            status, payload, *headers = api.answer(request)  # a third item: extra headers (Location)
             data = json.dumps(payload).encode()
             self.send_response(status)
+            for name, value in (headers[0] if headers else {}).items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -56,7 +56,7 @@ def aws_default_conn(moto: str, monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture(scope="session")
 def dag_bag(airflow_db: None) -> Any:
     """The DAG folder parsed once (AIRFLOW__CORE__DAGS_FOLDER is dags/, set by tests/conftest.py)."""
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models import DagBag
 
     return DagBag(str(REPO_ROOT / "dags"))
 

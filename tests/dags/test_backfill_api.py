@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.dags.airflow_versions import serialize_into_db
 from tests.dags.backfill_support import EXPORT_DAG_IDS, HOURS, VALID_CONF
 from timestream_pipeline import backfill_request as br
 from timestream_pipeline import names
@@ -23,10 +24,11 @@ CONFLICT_DAG_ID = names.export_dag_id("conflict_probe")
 PROBE_DAG_IDS = (*EXPORT_DAG_IDS, CONFLICT_DAG_ID)
 PROBE_DAG = """
 from datetime import datetime
-from airflow.sdk import CronDataIntervalTimetable, dag, task
+from airflow.sdk import dag, task
+from timestream_pipeline.airflow_compat import hourly_timetable
 
 for dag_id in {dag_ids!r}:
-    @dag(dag_id=dag_id, schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
+    @dag(dag_id=dag_id, schedule=hourly_timetable(),
          start_date=datetime(2026, 1, 1), catchup=False)
     def probe():
         @task
@@ -35,17 +37,6 @@ for dag_id in {dag_ids!r}:
         export_hour()
     probe()
 """
-
-
-def serialize_into_db(dag_folder: Path, bundle_path: Path) -> None:
-    """What the DAG processor does: parse the files and write the serialized DAGs to the metadata DB."""
-    from airflow.dag_processing.bundles.manager import DagBundlesManager
-    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
-
-    DagBundlesManager().sync_bundles_to_db()
-    bag = BundleDagBag(dag_folder=str(dag_folder), bundle_path=bundle_path, bundle_name="dags-folder")
-    assert bag.import_errors == {}
-    sync_bag_to_db(bag, "dags-folder", None)
 
 
 @pytest.fixture(scope="module")

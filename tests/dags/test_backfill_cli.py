@@ -11,10 +11,12 @@ import pytest
 from botocore.stub import Stubber
 
 from tests.dags.backfill_support import (
+    CREATED_AT,
     EXPECTED_BODY,
     HOURS,
     PROBE_DAG_ID,
     RecordingApi,
+    backfill_run,
     write_exports_file,
 )
 from timestream_pipeline.backfill_cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, parse_args, run
@@ -22,7 +24,7 @@ from timestream_pipeline.backfill_transport import MwaaTransport
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENVIRONMENT = "pipeline-airflow"
-RUNS = [{"dag_id": PROBE_DAG_ID, "logical_date": hour, "state": "success"} for hour in HOURS]
+RUNS = [backfill_run(hour, "success") for hour in HOURS]
 
 
 @pytest.fixture
@@ -135,7 +137,7 @@ def test_wait_exits_1_when_a_run_failed(
 ) -> None:
     """--wait polls until the backfill completes and exits 1 if any of its runs failed."""
     # GIVEN a backfill that completes with a failed run
-    api.backfill = {"id": 7, "completed_at": "2026-11-02T00:00:00Z"}
+    api.backfill = {"id": 7, "created_at": CREATED_AT, "completed_at": "2026-11-02T09:00:00Z"}
     api.runs = [*RUNS[:5], {**RUNS[5], "state": "failed"}]
     # WHEN the CLI creates it and waits
     code = run(parse_args(argv(exports_file, "--airflow-url", api.url, "--token", "t", "--wait")))

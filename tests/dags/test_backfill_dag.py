@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ import pytest
 
 from tests.dags.backfill_support import (
     API_CONN_ID,
+    BEFORE_CREATION,
+    CREATED_AT,
     EXPECTED_BODY,
     EXPORT_DAG_IDS,
     HOURS,
@@ -18,16 +21,21 @@ from tests.dags.backfill_support import (
     VALID_CONF,
     RecordedRequest,
     RecordingApi,
+    backfill_run,
     runtime_settings_json,
 )
 from timestream_pipeline import names
 from timestream_pipeline.backfill_dag import build_backfill_dag
-from timestream_pipeline.backfill_trigger import TRIGGER_CLASSPATH
 
 pytestmark = pytest.mark.usefixtures("airflow_db")
 DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "timestream_backfill.py"
 # dag.test() runs the deferred trigger inline: a tiny interval keeps the waiting tests fast.
 FAST_POLL = timedelta(milliseconds=10)
+# The only trigger the wait may defer to: Airflow's own, which the triggerer imports without the DAG folder.
+TIME_DELTA_TRIGGER_CLASSPATHS = (
+    "airflow.providers.standard.triggers.temporal.DateTimeTrigger",
+    "airflow.providers.standard.triggers.temporal.TimeDeltaTrigger",
+)
 BACKFILL_PATH = "/api/v2/backfills/7"
 WAIT_TASK_ID = "wait_for_backfill"
 
@@ -47,17 +55,14 @@ def backfill_checks(api: RecordingApi) -> int:
     return sum(1 for r in api.api_requests if (r.method, r.path) == ("GET", BACKFILL_PATH))
 
 
-def deferrals_to_our_trigger() -> list[dict[str, Any]]:
-    """The kwargs of every trigger row a wait task has deferred to (rows outlive dag.test)."""
+def trigger_classpaths() -> list[str]:
+    """The class path of every trigger row any task has deferred to (rows outlive dag.test)."""
     from airflow.models.trigger import Trigger
     from airflow.utils.session import create_session
     from sqlalchemy import select
 
     with create_session() as session:
-        rows = session.scalars(
-            select(Trigger).where(Trigger.classpath == TRIGGER_CLASSPATH).order_by(Trigger.id)
-        )
-        return [row.kwargs for row in rows]
+        return list(session.scalars(select(Trigger.classpath).order_by(Trigger.id)))
 
 
 def still_running_for(api: RecordingApi, checks: int) -> None:
@@ -67,15 +72,15 @@ def still_running_for(api: RecordingApi, checks: int) -> None:
     def answer(request: RecordedRequest) -> tuple[int, Any]:
         if (request.method, request.path) != ("GET", BACKFILL_PATH):
             return answer_as_recorded(request)
-        completed_at = None if backfill_checks(api) <= checks else "2026-11-02T00:00:00Z"
-        return 200, {"id": 7, "completed_at": completed_at}
+        completed_at = None if backfill_checks(api) <= checks else "2026-11-02T09:00:00Z"
+        return 200, {"id": 7, "created_at": CREATED_AT, "completed_at": completed_at}
 
     api.answer = answer  # type: ignore[method-assign]
 
 
 def test_the_dag_file_parses_with_a_param_per_field() -> None:
     """The real DAG file imports cleanly and offers one param per conf field, dag_id limited to exports."""
-    from airflow.dag_processing.dagbag import DagBag
+    from airflow.models import DagBag
 
     # GIVEN the DAG file WHEN parsed
     bag = DagBag(dag_folder=str(DAG_FILE))
@@ -99,7 +104,7 @@ def test_the_dag_file_parses_with_a_param_per_field() -> None:
 
 def test_the_wait_is_a_deferrable_operator_fed_by_both_upstream_tasks() -> None:
     """validate_conf -> create_backfill -> wait_for_backfill, the wait reading both tasks' XComs."""
-    from timestream_pipeline.backfill_trigger import WaitForBackfillOperator
+    from timestream_pipeline.backfill_wait import WaitForBackfillOperator
 
     # GIVEN the DAG WHEN built THEN the wait task is our deferring operator, downstream of both tasks
     dag = build_backfill_dag(EXPORT_DAG_IDS)
@@ -154,7 +159,7 @@ def test_rules_beyond_the_schema_fail_the_first_task_without_a_request(api: Reco
 def test_a_valid_conf_sends_exactly_one_backfill_request(api: RecordingApi) -> None:
     """A valid conf: one POST /api/v2/backfills with the expected body, then the runs are read back."""
     # GIVEN six queued backfill runs on the API side
-    api.runs = [{"dag_id": PROBE_DAG_ID, "logical_date": hour, "state": "queued"} for hour in HOURS]
+    api.runs = [backfill_run(hour, "queued") for hour in HOURS]
     # WHEN the DAG runs with a valid conf
     states = run_dag(VALID_CONF)
     # THEN every task succeeded and the one create request is exact
@@ -164,40 +169,62 @@ def test_a_valid_conf_sends_exactly_one_backfill_request(api: RecordingApi) -> N
     assert (runs.method, runs.path) == ("GET", "/api/v2/dags/~/dagRuns")
 
 
-def test_waiting_defers_to_the_trigger_until_the_backfill_completes(api: RecordingApi) -> None:
-    """With wait_for_completion, the wait task defers; the trigger polls until done; XCom is the run count."""
+def test_waiting_sleeps_in_airflows_own_trigger_between_checks(api: RecordingApi) -> None:
+    """With wait_for_completion, the task checks, defers to Airflow's timer trigger, and checks again on
+    each resume until the backfill completes; its XCom is the number of runs the backfill made."""
     # GIVEN six successful backfill runs, and a backfill still running for the first two checks
-    api.runs = [{"dag_id": PROBE_DAG_ID, "logical_date": hour, "state": "success"} for hour in HOURS]
+    api.runs = [backfill_run(hour, "success") for hour in HOURS]
     still_running_for(api, checks=2)
-    earlier = deferrals_to_our_trigger()
+    earlier = trigger_classpaths()
     # WHEN the DAG runs and waits
     dag_run = trigger_dag({**VALID_CONF, "wait_for_completion": True})
-    # THEN the task deferred once to our trigger, which checked three times; it succeeded with 6 runs
+    # THEN the task checked three times, deferring twice, each time to Airflow's time-delta trigger
     wait = dag_run.get_task_instance(WAIT_TASK_ID)
     assert str(wait.state) == "success"
-    new = deferrals_to_our_trigger()[len(earlier) :]
-    assert [(kwargs["backfill_id"], kwargs["request_conf"]["dag_id"]) for kwargs in new] == [
-        (7, PROBE_DAG_ID)
-    ]
+    new = trigger_classpaths()[len(earlier) :]
+    assert len(new) == 2 and set(new) <= set(TIME_DELTA_TRIGGER_CLASSPATHS)
     assert backfill_checks(api) == 3
+    # AND it returned the six runs the backfill made
     assert wait.xcom_pull(task_ids=WAIT_TASK_ID) == len(HOURS)
 
 
-def test_waiting_fails_the_dag_when_a_backfill_run_failed(
-    api: RecordingApi, capfd: pytest.CaptureFixture[str]
-) -> None:
-    """With wait_for_completion, a completed backfill with a failed run fails the wait, naming the run."""
+def completed_with_one_failed_run(api: RecordingApi) -> None:
+    """The API reports backfill 7 completed, its sixth run failed."""
+    api.backfill = {"id": 7, "created_at": CREATED_AT, "completed_at": "2026-11-02T09:00:00Z"}
+    api.runs = [backfill_run(hour, "success") for hour in HOURS[:5]]
+    api.runs.append(backfill_run(HOURS[5], "failed"))
+
+
+def test_waiting_fails_the_dag_when_a_backfill_run_failed(api: RecordingApi) -> None:
+    """With wait_for_completion, a completed backfill with a failed run fails the wait task."""
     # GIVEN a backfill the API reports completed, with one failed run
-    api.backfill = {"id": 7, "completed_at": "2026-11-02T00:00:00Z"}
-    api.runs = [{"dag_id": PROBE_DAG_ID, "logical_date": hour, "state": "success"} for hour in HOURS[:5]]
-    api.runs.append({"dag_id": PROBE_DAG_ID, "logical_date": HOURS[5], "state": "failed"})
+    completed_with_one_failed_run(api)
     # WHEN the DAG runs and waits
     states = run_dag({**VALID_CONF, "wait_for_completion": True})
-    # THEN the backfill was created and the wait task failed on the failed run, named in its log
+    # THEN the backfill was created and the wait task failed after one check
     assert states == {"validate_conf": "success", "create_backfill": "success", "wait_for_backfill": "failed"}
     assert backfill_checks(api) == 1
-    task_log = "".join(capfd.readouterr())
-    assert f"backfill 7 of {PROBE_DAG_ID} finished with 1 failed run(s) of 6: {HOURS[5]}" in task_log
+
+
+def test_a_failed_backfill_run_fails_the_wait_at_once_naming_it(api: RecordingApi) -> None:
+    """The wait's failure says which run failed and what to do, and skips retries (AirflowFailException).
+
+    Checked on the operator itself: Airflow 3.0's dag.test() keeps the task's error out of the test's output.
+    """
+    from timestream_pipeline.airflow_compat import fail_now
+    from timestream_pipeline.backfill_wait import WaitForBackfillOperator
+
+    # GIVEN a completed backfill with a failed run, and the wait task for it
+    completed_with_one_failed_run(api)
+    conf = {**VALID_CONF, "wait_for_completion": True}
+    wait = WaitForBackfillOperator(task_id="wait", request_conf=conf, backfill_id=7)
+    # WHEN it checks THEN it raises the no-retry failure naming the failed run and the fix
+    with pytest.raises(type(fail_now(""))) as caught:
+        wait.check(context={})
+    assert str(caught.value) == (
+        f"backfill 7 of {PROBE_DAG_ID} finished with 1 failed run(s) of 6: {HOURS[5]}; "
+        "fix the cause and re-trigger with reprocess_behavior=failed"
+    )
 
 
 @pytest.mark.parametrize(
@@ -214,12 +241,12 @@ def test_nothing_is_awaited_without_wait_for_completion_or_on_a_dry_run(
     """No wait asked for, or no backfill created (dry run): the wait task succeeds at once, no deferral."""
     # GIVEN a backfill that would never complete
     still_running_for(api, checks=10**6)
-    earlier = deferrals_to_our_trigger()
+    earlier = trigger_classpaths()
     # WHEN the DAG runs
     states = run_dag(conf)
     # THEN every task succeeded, the wait task never deferred and the backfill state was never read
     assert set(states.values()) == {"success"}
-    assert deferrals_to_our_trigger() == earlier
+    assert trigger_classpaths() == earlier
     assert backfill_checks(api) == 0
 
 
@@ -245,7 +272,7 @@ def test_without_a_target_in_the_settings_the_run_fails_with_a_message(
 
 def test_an_mwaa_environment_in_the_settings_selects_invoke_rest_api(monkeypatch: pytest.MonkeyPatch) -> None:
     """The environment comes from the settings: with mwaa_environment_name set, MWAA is the transport."""
-    from timestream_pipeline.backfill_dag import transport_from_settings
+    from timestream_pipeline.backfill_target import transport_from_settings
     from timestream_pipeline.backfill_transport import MwaaTransport
 
     # GIVEN settings naming an MWAA environment (and an API connection, which MWAA takes precedence over)
@@ -256,3 +283,20 @@ def test_an_mwaa_environment_in_the_settings_selects_invoke_rest_api(monkeypatch
     # WHEN the transport is chosen THEN it is MWAA, for that environment
     transport = transport_from_settings()
     assert isinstance(transport, MwaaTransport) and transport.environment_name == "pipeline-airflow"
+
+
+def test_the_task_log_counts_only_the_runs_this_backfill_made(
+    api: RecordingApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Runs of the range that were not reprocessed: the log counts only the runs this backfill queued."""
+    # GIVEN four runs of the range queued before the backfill existed and two it queued itself
+    api.runs = [backfill_run(hour, "success", queued_at=BEFORE_CREATION) for hour in HOURS[:4]]
+    api.runs += [backfill_run(hour, "queued") for hour in HOURS[4:]]
+    # WHEN the DAG runs
+    with caplog.at_level(logging.INFO, logger="timestream_pipeline.backfill_dag"):
+        states = run_dag(VALID_CONF)
+    # THEN it succeeded and its log names the two runs this backfill made, and only those
+    assert set(states.values()) == {"success"}
+    task_log = caplog.text
+    assert "2 run(s) created or re-queued" in task_log
+    assert f"logical dates: {HOURS[4]}, {HOURS[5]}" in task_log

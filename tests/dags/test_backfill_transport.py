@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 import boto3
 import pytest
 from botocore.stub import Stubber
 
 from tests.dags.backfill_support import (
+    CREATED_AT,
     EXPECTED_BODY,
     EXPORT_DAG_IDS,
     HOURS,
     PROBE_DAG_ID,
     VALID_CONF,
+    RecordedRequest,
     RecordingApi,
+    backfill_run,
+    recording_api,
 )
 from timestream_pipeline import backfill_request as br
 from timestream_pipeline.backfill_client import start_backfill
@@ -32,7 +37,7 @@ RUNS_QUERY = {
     "limit": 100,
     "offset": 0,
 }
-RUNS = [{"dag_id": PROBE_DAG_ID, "logical_date": hour, "state": "queued"} for hour in HOURS]
+RUNS = [backfill_run(hour, "queued") for hour in HOURS]
 
 
 def mwaa_hook_and_stubber() -> tuple[object, Stubber]:
@@ -48,7 +53,7 @@ def test_mwaa_hook_transport_sends_the_exact_invoke_rest_api_calls() -> None:
     hook, stubber = mwaa_hook_and_stubber()
     stubber.add_response(
         "invoke_rest_api",
-        {"RestApiStatusCode": 200, "RestApiResponse": {"id": 3}},
+        {"RestApiStatusCode": 200, "RestApiResponse": {"id": 3, "created_at": CREATED_AT}},
         {
             "Name": ENVIRONMENT,
             "Path": "/backfills",
@@ -151,14 +156,16 @@ def test_http_transport_sends_the_exact_request_with_a_login_token(api: Recordin
     assert (outcome.backfill_id, outcome.logical_dates) == (7, HOURS)
 
 
-def test_http_transport_from_connection_uses_the_extra_token(api: RecordingApi) -> None:
+def test_http_transport_from_connection_uses_the_extra_token(
+    api: RecordingApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An Airflow HTTP connection with `extra.token` calls the API with that bearer and no login."""
-    from airflow.sdk import Connection
+    from timestream_pipeline.airflow_compat import get_connection
 
-    # GIVEN a connection such as AIRFLOW_CONN_BACKFILL_API would define
-    conn = Connection.from_json(
-        json.dumps({"conn_type": "http", "host": api.url, "extra": {"token": "t0k"}}), conn_id="backfill_api"
-    )
+    # GIVEN a connection defined as AIRFLOW_CONN_BACKFILL_API, read the way the DAG reads it
+    connection = {"conn_type": "http", "host": api.url, "extra": {"token": "t0k"}}
+    monkeypatch.setenv("AIRFLOW_CONN_BACKFILL_API", json.dumps(connection))
+    conn = get_connection("backfill_api")
     dry_run = br.validate_backfill_conf(
         {**VALID_CONF, "dry_run": True}, allowed_dag_ids=EXPORT_DAG_IDS, max_span_days=31
     )
@@ -188,3 +195,96 @@ def test_a_non_http_url_is_refused() -> None:
     # GIVEN a file URL WHEN a transport is made THEN it is refused
     with pytest.raises(ValueError, match="must start with http"):
         HttpTransport("file:///etc/passwd", token="t")
+
+
+def test_a_redirect_to_another_host_is_refused_and_the_token_stays_home(api: RecordingApi) -> None:
+    """An API server answering with a redirect elsewhere: not followed, the bearer never leaves its host."""
+    with recording_api() as elsewhere:
+        # GIVEN an API server that redirects every API call to another server
+        api.answer = lambda request: (307, {}, {"Location": f"{elsewhere.url}{request.path}"})  # type: ignore[method-assign]
+        transport = HttpTransport(api.url, token="secret-token")
+        # WHEN a backfill is sent THEN it fails naming the redirect, and the other server saw nothing
+        with pytest.raises(BackfillApiError, match=r"redirected to .* not followed, so the token stays"):
+            start_backfill(transport, REQUEST)
+        assert elsewhere.requests == []
+
+
+def test_a_login_redirected_to_another_host_is_refused(api: RecordingApi) -> None:
+    """The /auth/token exchange too: the username and password are never posted to another host."""
+    with recording_api() as elsewhere:
+        # GIVEN an API server whose login endpoint redirects elsewhere
+        api.answer = lambda request: (308, {}, {"Location": f"{elsewhere.url}/auth/token"})  # type: ignore[method-assign]
+        transport = HttpTransport(api.url, username="admin", password="s3cret")
+        # WHEN a backfill is sent THEN the redirect is refused before any credential leaves
+        with pytest.raises(BackfillApiError, match="redirect refused"):
+            start_backfill(transport, REQUEST)
+        assert elsewhere.requests == []
+
+
+def test_a_redirect_within_the_same_server_is_followed(api: RecordingApi) -> None:
+    """A redirect to another path of the same origin (e.g. a trailing slash) still works, with the token."""
+    answer_as_recorded = api.answer
+
+    def moved(request: RecordedRequest) -> tuple[Any, ...]:
+        if request.path == "/api/v2/backfills/7":
+            return 302, {}, {"Location": f"{api.url}/api/v2/backfills/7/"}
+        return answer_as_recorded(request)
+
+    # GIVEN an API server that moves GET /backfills/7 to a path of its own
+    api.answer = moved  # type: ignore[method-assign]
+    # WHEN the backfill is read THEN the answer comes from the new path, asked for with the token
+    backfill = HttpTransport(api.url, token="t").send(br.get_backfill_call(7))
+    assert backfill["id"] == 7
+    followed = [r for r in api.api_requests if r.path == "/api/v2/backfills/7/"]
+    assert [r.headers["Authorization"] for r in followed] == ["Bearer t"]
+
+
+def locked_for(api: RecordingApi, answers: int) -> None:
+    """Make the API answer POST /backfills with Airflow's 'database is locked' 503, `answers` times."""
+    answer_as_recorded = api.answer
+
+    def answer(request: RecordedRequest) -> tuple[Any, ...]:
+        posts = [r for r in api.api_requests if (r.method, r.path) == ("POST", "/api/v2/backfills")]
+        if request.path == "/api/v2/backfills" and len(posts) <= answers:
+            return 503, {"detail": "Database is locked. Backfill creation is not supported on SQLite"}
+        return answer_as_recorded(request)
+
+    api.answer = answer  # type: ignore[method-assign]
+
+
+def test_a_locked_database_is_asked_again(api: RecordingApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Airflow's 503 (metadata DB locked, half-made backfill undone) is transient: the call is sent again."""
+    from timestream_pipeline import backfill_client
+
+    # GIVEN an API whose database is locked for the first two attempts
+    monkeypatch.setattr(backfill_client, "FIRST_RETRY_DELAY_SECONDS", 0.01)
+    locked_for(api, answers=2)
+    # WHEN a backfill is started THEN the third attempt creates it
+    outcome = start_backfill(HttpTransport(api.url, token="t"), REQUEST)
+    posts = [r for r in api.api_requests if (r.method, r.path) == ("POST", "/api/v2/backfills")]
+    assert (len(posts), outcome.backfill_id) == (3, 7)
+
+
+def test_a_database_locked_for_good_fails_after_four_attempts(
+    api: RecordingApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retries are bounded: four attempts, then Airflow's 503 and its reason reach the caller."""
+    from timestream_pipeline import backfill_client
+
+    # GIVEN an API whose database stays locked
+    monkeypatch.setattr(backfill_client, "FIRST_RETRY_DELAY_SECONDS", 0.01)
+    locked_for(api, answers=10**6)
+    # WHEN a backfill is started THEN it fails with the 503 after four POSTs, and nothing else is tried
+    with pytest.raises(BackfillApiError, match="failed with 503: Database is locked"):
+        start_backfill(HttpTransport(api.url, token="t"), REQUEST)
+    assert [(r.method, r.path) for r in api.api_requests] == [("POST", "/api/v2/backfills")] * 4
+
+
+def test_a_refusal_is_not_sent_again(api: RecordingApi) -> None:
+    """Only 503 is retried: a 409 (a backfill already running) is final at the first answer."""
+    # GIVEN an API refusing the backfill
+    api.answer = lambda request: (409, {"detail": "already a running backfill"})  # type: ignore[method-assign]
+    # WHEN a backfill is started THEN one POST, and the refusal
+    with pytest.raises(BackfillApiError, match="409"):
+        start_backfill(HttpTransport(api.url, token="t"), REQUEST)
+    assert len(api.api_requests) == 1

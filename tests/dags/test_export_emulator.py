@@ -17,7 +17,7 @@ import pytest
 from pipeline_config import names
 from tests.dags import export_support as support
 from tests.dags.moto_connection import aws_connection_uri
-from timestream_ingest import names as ingest_names
+from tests.dags.timestream_records import cep_event, reading
 from timestream_pipeline import names as dag_names
 from timestream_pipeline.iceberg_export import ROWS_PROPERTY
 from timestream_pipeline.iceberg_schema import hour_filter
@@ -26,38 +26,6 @@ from timestream_pipeline.iceberg_schema import hour_filter
 HOUR_START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
 HOUR_END = HOUR_START + timedelta(hours=1)
 RETENTION = {"MemoryStoreRetentionPeriodInHours": 48, "MagneticStoreRetentionPeriodInDays": 7}
-
-
-def millis(moment: datetime) -> str:
-    return str(int(moment.timestamp() * 1000))
-
-
-def reading(sensor: str, status: str, temperature: float, at: datetime) -> dict[str, Any]:
-    return {
-        "Dimensions": [{"Name": "sensor_id", "Value": sensor}, {"Name": "status", "Value": status}],
-        "MeasureName": ingest_names.SENSOR_TEMPERATURE_MEASURE,
-        "MeasureValue": str(temperature),
-        "MeasureValueType": "DOUBLE",
-        "Time": millis(at),
-    }
-
-
-def cep_event(sensor: str, at: datetime) -> dict[str, Any]:
-    measures = [
-        ("non_errors", "2", "BIGINT"),
-        ("history", "OK-WARNING", "VARCHAR"),
-        ("min_temperature", "120.0", "DOUBLE"),
-        ("avg_temperature", "150.5", "DOUBLE"),
-        ("max_temperature", "171.0", "DOUBLE"),
-        ("elapsed", "12", "BIGINT"),
-    ]
-    return {
-        "Dimensions": [{"Name": "sensor_id", "Value": sensor}],
-        "MeasureName": ingest_names.CEP_MEASURE,
-        "MeasureValueType": "MULTI",
-        "MeasureValues": [{"Name": n, "Value": v, "Type": t} for n, v, t in measures],
-        "Time": millis(at),
-    }
 
 
 @pytest.fixture
