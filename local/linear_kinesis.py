@@ -20,6 +20,7 @@ The replaced methods were read in moto 5.2.5; `local.moto_server.install()` refu
 from __future__ import annotations
 
 import base64
+import sys
 import time
 from bisect import bisect_left, bisect_right
 from collections import OrderedDict
@@ -40,7 +41,7 @@ class StoredRecord:
     def __init__(
         self, partition_key: str, payload: bytes, sequence_number: int, explicit_hash_key: str | None
     ) -> None:
-        self.partition_key = partition_key
+        self.partition_key = sys.intern(partition_key)  # a few distinct keys (hosts, sensors), many records
         self.payload = payload
         self.sequence_number = sequence_number
         self.explicit_hash_key = explicit_hash_key
