@@ -63,8 +63,9 @@ local-up: bootstrap ## Start the local stack in the background (moto + local Tim
 local-down: $(VENV)/.installed ## Stop the local stack
 	$(PY) -m local down
 
-bench: bootstrap ## Print the throughput and memory figures (bench/)
-	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+bench: bootstrap ## Print every figure next to its comparison (bench/; QUICK=1: a smoke run, not figures)
+	@for script in $(filter-out bench/harness.py,$(wildcard bench/*.py)); do \
+		echo "== $$script"; $(PY) $$script $(if $(QUICK),--quick) || exit 1; done
 
 clean: ## Remove build output and local state (keeps .venv and node_modules)
 	rm -rf cdk.out .local .ruff_cache
