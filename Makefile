@@ -119,8 +119,9 @@ local-restart: $(VENV)/.installed ## Restart one server with its data: SERVER=ti
 local-reset: $(VENV)/.installed ## Stop the local stack and delete its data (asks first; YES=1 skips asking)
 	$(PY) -m local reset $(if $(YES),--yes)
 
-bench: bootstrap ## Print the throughput and memory figures (bench/)
-	@for script in bench/*.py; do [ $$script = bench/readme_figures.py ] && continue; echo "== $$script"; $(PY) $$script || exit 1; done
+bench: bootstrap ## Print every figure next to its comparison (bench/; QUICK=1: a smoke run, not figures)
+	@for script in $(filter-out bench/harness.py bench/readme_figures.py,$(wildcard bench/*.py)); do \
+		echo "== $$script"; $(PY) $$script $(if $(QUICK),--quick) || exit 1; done
 
 readme-figures: bootstrap ## Measure the README's durations: bootstrap (fresh clone), demo, make test
 	$(PY) bench/readme_figures.py

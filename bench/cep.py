@@ -25,6 +25,8 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+import harness  # noqa: E402
+
 import pipeline_config  # noqa: E402, F401 - the bundles on sys.path
 from generators.records import compact_json  # noqa: E402
 from generators.sensors import SensorOptions, readings  # noqa: E402
@@ -92,12 +94,12 @@ def shard_of(sensor_id: str, shards: int) -> int:
     return int.from_bytes(hashlib.md5(sensor_id.encode()).digest(), "big") * shards >> 128  # noqa: S324
 
 
-def batches(shards: int) -> list[list[list[bytes]]]:
+def batches(shards: int, seconds: int) -> list[list[list[bytes]]]:
     """Per second, per shard: the readings' payloads (the seed's generator, seeded)."""
-    per_second: list[list[list[bytes]]] = [[[] for _ in range(shards)] for _ in range(SECONDS)]
+    per_second: list[list[list[bytes]]] = [[[] for _ in range(shards)] for _ in range(seconds)]
     for reading in readings(random.Random(7), START_MS, SensorOptions()):
         second = (reading.event_time - START_MS) // 1000
-        if second >= SECONDS:
+        if second >= seconds:
             break
         per_second[second][shard_of(reading.sensor_id, shards)].append(compact_json(reading.as_json()))
     return per_second
@@ -116,12 +118,12 @@ def event(shard: int, payloads: list[bytes], first_sequence: int) -> dict[str, A
     }
 
 
-def run(shards: int) -> dict[str, float]:
+def run(shards: int, seconds: int) -> dict[str, float]:
     dynamodb, kinesis = StubDynamoDB(), StubKinesis()
     processor = CepProcessor(StateStore(dynamodb, "bench"), MatchPublisher(kinesis, "bench-cep"), kinesis)
     sequence, invocations, cpu = 1, 0, 0.0
     per_sensor_writes = 0
-    for second in batches(shards):
+    for second in batches(shards, seconds):
         for shard, payloads in enumerate(second):
             if not payloads:
                 continue
@@ -133,13 +135,13 @@ def run(shards: int) -> dict[str, float]:
             per_sensor_writes += len({p.split(b'"sensor_id":"')[1].split(b'"')[0] for p in payloads})
     writes = dynamodb.written_bytes
     return {
-        "invocations_per_s": invocations / SECONDS,
+        "invocations_per_s": invocations / seconds,
         "cpu_ms": 1000 * cpu / invocations,
         "item_bytes_mean": sum(writes) / len(writes),
         "item_bytes_max": max(writes),
         "wru_per_save": sum(math.ceil(b / 1024) for b in writes) / len(writes),
         "per_sensor_wru_per_invocation": per_sensor_writes / invocations,
-        "matches_per_s": kinesis.records / SECONDS,
+        "matches_per_s": kinesis.records / seconds,
     }
 
 
@@ -156,11 +158,15 @@ def monthly(figures: dict[str, float], wru_per_invocation: float) -> float:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    args = harness.parse_args(__doc__.splitlines()[0], argv)
+    seconds = 60 if args.quick else SECONDS
     flink = 2 * KPU_HOUR * HOURS_PER_MONTH + 50 * RUNNING_STORAGE_GB_MONTH  # 1 KPU + 1 orchestration
-    print(f"CEP stage over {SECONDS} s of the seed's traffic (100 sensors, ~50 readings/s)")
+    print(
+        f"CEP stage over {seconds} s of the seed's traffic (100 sensors, ~50 readings/s) [{harness.load()}]"
+    )
     for shards in (1, 4):
-        f = run(shards)
+        f = run(shards, seconds)
         rates = f"{f['invocations_per_s']:.2f} invocations/s, {f['matches_per_s']:.2f} matches/s"
         print(f"-- {shards} shard(s): {rates}")
         print(f"   CPU per invocation (stubbed AWS calls): {f['cpu_ms']:.2f} ms")

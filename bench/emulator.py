@@ -1,45 +1,47 @@
-"""Local Timestream figures: WriteRecords throughput, and the CPU-statistics export query on 1,000,000 rows.
+"""The local Timestream: WriteRecords through the wire protocol vs a DuckDB bulk insert of the same rows,
+and the CPU export query over 1,000,000 rows through the server vs the same query in DuckDB directly.
 
-Run: `.venv/bin/python bench/emulator.py`. The emulator runs as its own process (`python -m
-local.timestream serve`), as in `make local-up`; the 1M-row table is bulk-loaded straight into its
-DuckDB file first. The same query then runs directly in DuckDB (hand-written DuckDB SQL) and through
-the server (translation, JSON wire format, every page), so the difference is the emulator's overhead.
+    .venv/bin/python bench/emulator.py [--write-records 20000] [--quick]
+
+The server runs as its own process (`python -m local.timestream serve`), as `python -m local up` runs it,
+and is called through a real boto3 client. Writes are the DevOps generator's varied single-measure
+records in 100-record calls, as the ingest handler sends them; the comparison inserts the same rows as
+one Arrow table into an in-memory DuckDB. For the query, 1,000,000 records are bulk-loaded straight into
+the server's DuckDB file first (writing them through the API would take minutes).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
-import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-import boto3
-import duckdb
-import pyarrow as pa
+import harness
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-for _key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-    os.environ.setdefault(_key, "local")  # the emulator ignores credentials; botocore insists on some
+harness.on_path("")
 
+import duckdb  # noqa: E402
+import pyarrow as pa  # noqa: E402
+
+from generators.devops import DevopsOptions  # noqa: E402
+from generators.workloads import generate  # noqa: E402
+from local.resources import client  # noqa: E402
 from local.timestream.models import DIMENSION  # noqa: E402
 from local.timestream.service import TimestreamService  # noqa: E402
 from local.timestream.storage import SERIES_COLUMN, data_table  # noqa: E402
 
-WRITE_CALLS = 200
-HOSTS = 100
+DATABASE, TABLE = "bench_db", "bench_metrics"
+RESERVED = ("MeasureName", "MeasureValue", "MeasureValueType", "Time", "TimeUnit")
+HOSTS, QUERY_DIMENSIONS = 100, ["region", "availability_zone", "instance_name"]
 MEASURES = ["cpu_user", "cpu_system", "cpu_idle", "cpu_iowait", "cpu_nice", "memory_used", "memory_free",
             "disk_used", "network_bytes_in", "network_bytes_out"]  # fmt: skip
-POINTS = 1000  # per host and measure, over one hour: 100 x 10 x 1000 = 1,000,000 records
-DATABASE, TABLE = "bench_db", "bench_metrics"
-DIMENSIONS = ["region", "availability_zone", "instance_name"]
-
 EXPORT_SQL = """
 SELECT region, availability_zone, instance_name, bin(time, 15s) AS binned_timestamp,
   round(avg(measure_value::double), 2) AS avg_cpu,
@@ -65,87 +67,120 @@ ORDER BY binned_timestamp, instance_name
 """
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def start_server(db_path: Path | None) -> tuple[subprocess.Popen[bytes], str]:
-    """The emulator as a child process; returns it and its URL once it answers."""
+    """The local Timestream as a child process; returns it and its URL once it answers."""
+    from local.processes import free_port
+
     port = free_port()
     argv = [sys.executable, "-m", "local.timestream", "serve", "--port", str(port)]
     argv += ["--db", str(db_path)] if db_path else []
-    process = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        argv, cwd=harness.REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
-    client = boto3.client("timestream-write", endpoint_url=url, region_name="us-east-1")
-    for _ in range(150):
+    for _ in range(600):
         try:
-            client.list_databases()
+            client("timestream-write", url).list_databases()
             return process, url
         except Exception:  # not listening yet
             time.sleep(0.1)
     process.terminate()
-    raise SystemExit(f"the emulator did not start on port {port}")
+    raise SystemExit(f"the local Timestream did not start on port {port}")
 
 
-def bench_writes() -> None:
+def devops_records(count: int) -> list[dict[str, Any]]:
+    """The generator's DevOps single-measure records as WriteRecords entries (dimensions per record)."""
+    start = datetime.now(UTC) - timedelta(hours=3)
+    records = []
+    for generated in generate("devops", seed=16, start=start, count=count, options=DevopsOptions()):
+        document = json.loads(generated.data)
+        dimensions = [{"Name": k, "Value": v} for k, v in document.items() if k not in RESERVED]
+        records.append({"Dimensions": dimensions, **{k: document[k] for k in RESERVED}})
+    return records
+
+
+def duckdb_bulk_insert(records: list[dict[str, Any]]) -> float:
+    """Seconds to insert the same rows (dimensions, measure, time, typed value) as one Arrow table."""
+    columns: dict[str, list[Any]] = {}
+    for row, record in enumerate(records):
+        cells = {d["Name"]: d["Value"] for d in record["Dimensions"]}
+        cells |= {"measure_name": record["MeasureName"], "time": int(record["Time"]) * 1_000_000}
+        cells[f"measure_value::{record['MeasureValueType'].lower()}"] = _typed(record)
+        for name, value in cells.items():
+            columns.setdefault(name, [None] * row).append(value)
+        for values in columns.values():
+            values += [None] * (row + 1 - len(values))
+    arrow_rows = pa.table(
+        {k: pa.array(v, pa.timestamp("ns") if k == "time" else None) for k, v in columns.items()}
+    )
+    connection = duckdb.connect()
+    connection.register("arrow_rows", arrow_rows)
+    connection.execute("CREATE TABLE stored AS SELECT * FROM arrow_rows LIMIT 0")
+    started = time.perf_counter()
+    connection.execute("INSERT INTO stored SELECT * FROM arrow_rows")
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return elapsed
+
+
+def _typed(record: dict[str, Any]) -> Any:
+    kind, value = record["MeasureValueType"], record["MeasureValue"]
+    return float(value) if kind == "DOUBLE" else int(value) if kind == "BIGINT" else value
+
+
+def bench_writes(count: int) -> None:
+    records = devops_records(count)
+    calls = [records[start : start + 100] for start in range(0, len(records), 100)]
     process, url = start_server(None)
     try:
-        client = boto3.client("timestream-write", endpoint_url=url, region_name="us-east-1")
-        client.create_database(DatabaseName=DATABASE)
-        client.create_table(DatabaseName=DATABASE, TableName=TABLE)
-        now = int(time.time() * 1000) - 60_000
-        calls = [
-            [
-                {
-                    "Dimensions": [{"Name": "instance_name", "Value": f"i-{n % 50:04d}"}],
-                    "MeasureName": "cpu_user",
-                    "MeasureValue": repr(random.uniform(0, 100)),
-                    "Time": str(now - (c * 100 + n)),
-                }
-                for n in range(100)
-            ]
-            for c in range(WRITE_CALLS)
-        ]
-        began = time.perf_counter()
-        for records in calls:
-            client.write_records(DatabaseName=DATABASE, TableName=TABLE, Records=records)
-        elapsed = time.perf_counter() - began
-        total = WRITE_CALLS * 100
-        print(
-            f"WriteRecords: {total} records in {WRITE_CALLS} calls of 100: {elapsed:.2f} s = "
-            f"{total / elapsed:,.0f} records/s ({elapsed / WRITE_CALLS * 1000:.1f} ms per call)"
-        )
+        write = client("timestream-write", url)
+        write.create_database(DatabaseName=DATABASE)
+        write.create_table(DatabaseName=DATABASE, TableName=TABLE)
+        seconds = []
+        for records_of_call in calls:
+            started = time.perf_counter()
+            write.write_records(DatabaseName=DATABASE, TableName=TABLE, Records=records_of_call)
+            seconds.append(time.perf_counter() - started)
     finally:
         process.terminate()
         process.wait(timeout=10)
+    bulk = duckdb_bulk_insert(records)
+    quarter = max(1, len(seconds) // 4)
+    first, last = sum(seconds[:quarter]), sum(seconds[-quarter:])
+    print(
+        f"WriteRecords: {len(records):,} DevOps records (varied measures and types), "
+        f"{len(calls)} calls of 100:"
+    )
+    harness.compare(
+        harness.Figure("  through the wire protocol", len(records) / sum(seconds), "rec/s"),
+        harness.Figure("DuckDB bulk insert of the same rows", len(records) / bulk, "rec/s"),
+    )
+    harness.say(f"  {1000 * sum(seconds) / len(seconds):.1f} ms per call; the last quarter of the calls took "
+                f"{last / first:.2f}x the first quarter (1.00 = flat as the table grows)")  # fmt: skip
 
 
-def load_million(path: Path, start: datetime) -> None:
-    """Bulk-load 1,000,000 single-measure DOUBLE records straight into the emulator's DuckDB file."""
+def load_table(path: Path, start: datetime, points: int) -> int:
+    """Bulk-load HOSTS x MEASURES x points DOUBLE records straight into the server's DuckDB file."""
     service = TimestreamService(path)
     service.catalog.create_database(DATABASE, None)
     table = service.catalog.create_table(DATABASE, TABLE, {}, {})
-    start_ns = int(start.timestamp()) * 1_000_000_000
-    step_ns = 3_600_000_000_000 // POINTS
+    start_ns, step_ns = int(start.timestamp()) * 10**9, 3_600 * 10**9 // points
     rng = random.Random(1)
-    hosts = [
-        (f"region-{h % 6}", f"region-{h % 6}-{h % 3 + 1}", f"i-zaZswmJk-host-{h:04d}") for h in range(HOSTS)
-    ]
-    columns: dict[str, list] = {name: [] for name in [SERIES_COLUMN, "time", "measure_name", *DIMENSIONS]}
+    columns: dict[str, list[Any]] = {
+        name: [] for name in [SERIES_COLUMN, "time", "measure_name", *QUERY_DIMENSIONS]
+    }
     values: list[float] = []
-    for region, zone, name in hosts:
+    for host in range(HOSTS):
+        dims = {"region": f"region-{host % 6}", "availability_zone": f"region-{host % 6}-{host % 3 + 1}",
+                "instance_name": f"i-zaZswmJk-host-{host:04d}"}  # fmt: skip
         for measure in MEASURES:
-            dims = {"region": region, "availability_zone": zone, "instance_name": name}
             series = json.dumps([sorted(dims.items()), measure], separators=(",", ":"))  # Record.series_key
-            columns[SERIES_COLUMN] += [series] * POINTS
-            columns["time"] += [start_ns + i * step_ns for i in range(POINTS)]
-            columns["measure_name"] += [measure] * POINTS
-            columns["region"] += [region] * POINTS
-            columns["availability_zone"] += [zone] * POINTS
-            columns["instance_name"] += [name] * POINTS
-            values += [round(rng.uniform(0, 100), 2) for _ in range(POINTS)]
+            columns[SERIES_COLUMN] += [series] * points
+            columns["time"] += [start_ns + i * step_ns for i in range(points)]
+            columns["measure_name"] += [measure] * points
+            for name, value in dims.items():
+                columns[name] += [value] * points
+            values += [round(rng.uniform(0, 100), 2) for _ in range(points)]
     batch = pa.table(
         {
             **{k: pa.array(v) for k, v in columns.items() if k != "time"},
@@ -156,48 +191,68 @@ def load_million(path: Path, start: datetime) -> None:
         }
     )
     service.storage.add_columns(
-        table.storage_id, dict.fromkeys(DIMENSIONS, "VARCHAR") | {"measure_value::double": "DOUBLE"}
+        table.storage_id, dict.fromkeys(QUERY_DIMENSIONS, "VARCHAR") | {"measure_value::double": "DOUBLE"}
     )
     service.storage.append(table.storage_id, batch)
-    table.columns.update(dict.fromkeys(DIMENSIONS, DIMENSION) | {"measure_value::double": "DOUBLE"})
+    table.columns.update(dict.fromkeys(QUERY_DIMENSIONS, DIMENSION) | {"measure_value::double": "DOUBLE"})
     table.measure_types.update(dict.fromkeys(MEASURES, "DOUBLE"))
     service.catalog.save_table(table)
     service.close()
+    return len(values)
 
 
-def bench_query() -> None:
+def bench_query(points: int) -> None:
     hour = int(time.time()) // 3600 * 3600 - 2 * 3600
     start, end = datetime.fromtimestamp(hour, UTC), datetime.fromtimestamp(hour + 3600, UTC)
     window = {"start": f"{start:%Y-%m-%d %H:%M:%S}", "end": f"{end:%Y-%m-%d %H:%M:%S}"}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.duckdb"
-        began = time.perf_counter()
-        load_million(path, start)
-        print(f"bulk load: {HOSTS * len(MEASURES) * POINTS:,} records in {time.perf_counter() - began:.1f} s")
+        loaded = load_table(path, start, points)
         connection = duckdb.connect(str(path))
-        began = time.perf_counter()
-        direct = connection.execute(DIRECT_SQL.format(table=data_table(1), **window)).fetchall()
-        direct_s = time.perf_counter() - began
+        direct = harness.time_runs(
+            lambda: connection.execute(DIRECT_SQL.format(table=data_table(1), **window)).fetchall(), 3
+        )
+        expected = len(connection.execute(DIRECT_SQL.format(table=data_table(1), **window)).fetchall())
         connection.close()
         process, url = start_server(path)
         try:
-            client = boto3.client("timestream-query", endpoint_url=url, region_name="us-east-1")
+            query = client("timestream-query", url)
             sql = EXPORT_SQL.format(db=DATABASE, table=TABLE, **window)
+            print(f"the CPU export query over {loaded:,} records ({expected:,} result rows):")
             for label, config in (("1 MB pages", {}), ("MaxRows=1000", {"PageSize": 1000})):
-                began = time.perf_counter()
-                pages = list(client.get_paginator("query").paginate(QueryString=sql, PaginationConfig=config))
-                served_s = time.perf_counter() - began
+                pages: list[Any] = []
+
+                def run(config: dict[str, int] = config, pages: list[Any] = pages) -> None:
+                    pages[:] = list(
+                        query.get_paginator("query").paginate(QueryString=sql, PaginationConfig=config)
+                    )
+
+                served = harness.time_runs(run, 3)
                 rows = sum(len(page["Rows"]) for page in pages)
-                assert rows == len(direct), (rows, len(direct))
-                print(
-                    f"CPU export query, {label}: server {served_s:.2f} s ({rows:,} rows, {len(pages)} pages) "
-                    f"vs DuckDB direct {direct_s:.2f} s: overhead {served_s - direct_s:.2f} s"
+                if rows != expected:
+                    raise SystemExit(f"the server returned {rows} rows, DuckDB {expected}")
+                harness.compare(
+                    harness.Figure(
+                        f"  through the server, {label} ({len(pages)} pages)", served.median, "s", False
+                    ),
+                    harness.Figure("DuckDB directly", direct.median, "s", False),
                 )
         finally:
             process.terminate()
             process.wait(timeout=10)
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write-records", type=int, default=20_000, help="records to write (default 20000)")
+    parser.add_argument(
+        "--points", type=int, default=1000, help="points per host and measure (1000: 1M rows)"
+    )
+    args = harness.parse_args(parser.description or "", argv, parser)
+    bench_writes(1_000 if args.quick else args.write_records)
+    bench_query(10 if args.quick else args.points)
+    return 0
+
+
 if __name__ == "__main__":
-    bench_writes()
-    bench_query()
+    raise SystemExit(main())

@@ -1,66 +1,39 @@
-"""Benchmark the export path: query-mode rows/s and peak memory, and the parse time of dags/.
+"""The query-mode export's client path vs awswrangler, on varied rows, with peak memory; and DAG parse time.
 
-    .venv/bin/python bench/export.py [--rows 1000000]
+    .venv/bin/python bench/export.py [--rows 1000000] [--quick]
 
-1. A child process streams N result rows (pages of 1000, as Timestream sends them, from a stub
-   paginator) through the same page->Arrow->Parquet code the DAG runs, into a local file. It reports
-   rows/s and its peak RSS; a second child does a tenth of the rows: equal peaks mean bounded memory.
-2. Parse time: a fresh `import airflow.sdk`, versus the same plus importing every DAG file in dags/
-   (best of 3 each). The design target is at most +0.2 s.
+1. Each variant runs in a fresh child process, so its peak RSS is its own. Both read the same result
+   pages (the cpu_utilization export's 13 columns, with Timestream's column types, 20 distinct pages of
+   1,000 varied rows served in turn) through a real boto3 timestream-query client whose HTTP send is
+   answered on botocore's `before-send` event, so botocore's serializer and response parser run:
+   - product: `iter_query_pages` -> `page_to_batch` -> `RollingPartWriter`, as the export DAG's task;
+   - awswrangler: `wr.timestream.query(chunked=True)` -> `pa.Table.from_pandas` -> the same part writer.
+   A tenth of the rows runs too: equal peaks mean memory stays bounded whatever the hour's size.
+2. Parse time: a fresh `import airflow.sdk`, versus the same plus every DAG file in dags/ (best of 3).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import harness
+
 PAGE_ROWS = 1000
-
-_EXPORT_CHILD = """
-import json, resource, sys, tempfile, time
-from pathlib import Path
-sys.path[:0] = [{root!r}, {dags!r}]
-from timestream_pipeline.exports import load_exports
-from timestream_pipeline.part_writer import RollingPartWriter
-from timestream_pipeline.query_pages import arrow_schema, iter_query_pages, page_to_batch
-import pyarrow as pa
-
-spec = next(s for s in load_exports(Path({exports!r})) if s.name == "cpu_utilization")
-samples = {{"string": "us-east-2-cell-1-silo-2", "timestamp": "2026-11-22 09:00:15.000000000",
-            "double": "57.31", "bigint": "12", "boolean": "true"}}
-page = {{"ColumnInfo": [{{"Name": c.name, "Type": {{"ScalarType": "VARCHAR"}}}} for c in spec.columns],
-        "Rows": [{{"Data": [{{"ScalarValue": samples[c.type]}} for c in spec.columns]}}
-                 for _ in range({page_rows})]}}
-pages = {rows} // {page_rows}
-
-class StubClient:
-    def query(self, **request):
-        index = int(request.get("NextToken", "0"))
-        return dict(page, NextToken=str(index + 1)) if index + 1 < pages else dict(page)
-
-schema = arrow_schema(spec.columns)
-baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-with tempfile.TemporaryDirectory() as directory:
-    start = time.perf_counter()
-    writer = RollingPartWriter(Path(directory), "parquet", schema)
-    for result in iter_query_pages(StubClient(), "SELECT 1"):
-        writer.write(page_to_batch(result, schema, spec.name))
-    files = writer.close()
-    elapsed = time.perf_counter() - start
-    size = sum(f.stat().st_size for f in files)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"rows": writer.rows, "seconds": elapsed, "files": len(files), "bytes": size,
-                  "baseline_kib": baseline, "peak_kib": peak,
-                  "arrow_pool_peak": pa.default_memory_pool().max_memory()}}))
-"""
-
-_IMPORT_SDK = "import airflow.sdk"
-_PARSE_DAGS = """
+DISTINCT_PAGES = 20
+EXPORT = "cpu_utilization"
+SCALAR_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "double": "DOUBLE", "bigint": "BIGINT"}
+DAG_IMPORT = "import airflow.sdk"
+DAG_PARSE = """
 import runpy, sys, time
 sys.path[:0] = [{root!r}, {dags!r}]
 import airflow.sdk
@@ -71,66 +44,197 @@ print(time.perf_counter() - start)
 """
 
 
-def run_child(code: str) -> str:
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True)
-    if result.returncode:
-        raise SystemExit(f"benchmark child failed:\n{result.stderr[-2000:]}")
-    return result.stdout
+def export_spec() -> Any:
+    from timestream_pipeline.exports import load_exports
 
-
-def export_figures(rows: int) -> dict:
-    code = _EXPORT_CHILD.format(
-        root=str(REPO_ROOT),
-        dags=str(REPO_ROOT / "dags"),
-        exports=str(REPO_ROOT / "dags" / "exports.toml"),
-        page_rows=PAGE_ROWS,
-        rows=rows,
+    return next(
+        spec for spec in load_exports(harness.REPO_ROOT / "dags" / "exports.toml") if spec.name == EXPORT
     )
-    return json.loads(run_child(code).strip().splitlines()[-1])
 
 
-def best_wall_time(code: str, repeats: int = 3) -> float:
-    timings = []
+def page_bodies(columns: list[Any]) -> list[dict[str, Any]]:
+    """Result pages as the Query API returns them: hosts, 15 s bins and statistics that all vary."""
+    rng = random.Random(16)
+    start = datetime(2026, 11, 22, 9, tzinfo=UTC)
+    pages = []
+    for page in range(DISTINCT_PAGES):
+        rows = []
+        for n in range(PAGE_ROWS):
+            host = rng.randrange(1000)
+            region = f"eu-west-{host % 3 + 1}"
+            cell = f"{region}-cell-{host % 7}"
+            text = {
+                "region": region,
+                "cell": cell,
+                "silo": f"{cell}-silo-{host % 4}",
+                "availability_zone": f"{region}{'abc'[host % 3]}",
+                "microservice_name": ("apollo", "zeus", "hermes")[host % 3],
+                "instance_type": ("r5.4xlarge", "m5.8xlarge", "c5.16xlarge")[host % 3],
+                "os_version": f"AL2012-{host % 5}",
+                "instance_name": f"i-{host:08x}-apollo-{host:04d}.amazonaws.com",
+            }
+            binned = start + timedelta(seconds=15 * ((page * PAGE_ROWS + n) // 250))
+            stats = sorted(round(rng.uniform(0, 100), 2) for _ in range(4))
+            values = {**text, "binned_timestamp": f"{binned:%Y-%m-%d %H:%M:%S}.000000000",
+                      "avg_cpu_utilization": stats[0], "p90_cpu_utilization": stats[1],
+                      "p95_cpu_utilization": stats[2], "p99_cpu_utilization": stats[3]}  # fmt: skip
+            rows.append({"Data": [{"ScalarValue": str(values[c.name])} for c in columns]})
+        info = [{"Name": c.name, "Type": {"ScalarType": SCALAR_TYPES[c.type]}} for c in columns]
+        pages.append({"QueryId": "bench", "ColumnInfo": info, "Rows": rows})
+    return pages
+
+
+def canned_query(total_rows: int, columns: list[Any]) -> harness.CannedHTTP:
+    """Serves `total_rows` rows in pages of PAGE_ROWS, NextToken = the next page's number."""
+    bodies = [json.dumps(page) for page in page_bodies(columns)]
+    pages = -(-total_rows // PAGE_ROWS)
+
+    def respond(operation: str, request: dict[str, Any]) -> tuple[int, bytes]:
+        if operation == "DescribeEndpoints":
+            return 200, b'{"Endpoints": [{"Address": "127.0.0.1:9", "CachePeriodInMinutes": 1440}]}'
+        index = int(request.get("NextToken") or 0)
+        body = bodies[index % DISTINCT_PAGES]
+        token = f', "NextToken": "{index + 1}"}}' if index + 1 < pages else "}"
+        return 200, (body[:-1] + token).encode()
+
+    return harness.CannedHTTP(respond)
+
+
+Export = Callable[[], tuple[int, list[Path]]]
+
+
+def prepare_product(rows: int, directory: Path) -> Export:
+    """The DAG task's path: imports, client and canned pages ready; returns the timed part."""
+    from timestream_pipeline.part_writer import RollingPartWriter
+    from timestream_pipeline.query_pages import arrow_schema, iter_query_pages, page_to_batch
+
+    spec = export_spec()
+    client = harness.local_client("timestream-query", canned_query(rows, spec.columns))
+    schema = arrow_schema(spec.columns)
+
+    def export() -> tuple[int, list[Path]]:
+        writer = RollingPartWriter(directory, "parquet", schema)
+        for page in iter_query_pages(client, "SELECT ..."):
+            batch = page_to_batch(page, schema, spec.name)
+            if batch is not None:
+                writer.write(batch)
+        files = writer.close()
+        return writer.rows, files
+
+    return export
+
+
+def prepare_awswrangler(rows: int, directory: Path) -> Export:
+    import awswrangler as wr
+    import boto3
+    import pyarrow as pa
+
+    from timestream_pipeline.part_writer import RollingPartWriter
+    from timestream_pipeline.query_pages import arrow_schema
+
+    spec = export_spec()
+    schema = arrow_schema(spec.columns)
+    fake = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}  # the endpoint is canned
+    session = boto3.Session(region_name="us-east-1", **fake)
+    session.events.register("before-send", canned_query(rows, spec.columns))
+    wr.config.timestream_query_endpoint_url = "http://127.0.0.1:9"
+
+    def export() -> tuple[int, list[Path]]:
+        writer = RollingPartWriter(directory, "parquet", schema)
+        for frame in wr.timestream.query("SELECT ...", chunked=True, boto3_session=session):
+            table = pa.Table.from_pandas(frame, preserve_index=False).select(schema.names)
+            for batch in table.cast(schema, safe=False).to_batches():
+                writer.write(batch)
+        files = writer.close()
+        return writer.rows, files
+
+    return export
+
+
+def child(variant: str, rows: int) -> None:
+    """One variant in this (fresh) process; prints its figures as one JSON line."""
+    harness.on_path("", "dags")
+    prepare = {"product": prepare_product, "awswrangler": prepare_awswrangler}[variant]
+    with tempfile.TemporaryDirectory() as folder:
+        export = prepare(rows, Path(folder))
+        baseline = harness.peak_rss_mib()
+        started = time.perf_counter()
+        written, files = export()
+        seconds = time.perf_counter() - started
+        size = sum(path.stat().st_size for path in files)
+    figures = {"rows": written, "seconds": seconds, "bytes": size, "peak_mib": harness.peak_rss_mib(),
+               "baseline_mib": baseline}  # fmt: skip
+    print(json.dumps(figures))
+
+
+def in_child(variant: str, rows: int) -> dict[str, float]:
+    argv = [sys.executable, __file__, "--child", variant, "--rows", str(rows)]
+    result = subprocess.run(argv, cwd=harness.REPO_ROOT, capture_output=True, text=True, check=False)
+    if result.returncode:
+        raise SystemExit(f"the {variant} export child failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def compare_exports(rows: int) -> None:
+    print(f"query-mode export of {rows:,} rows ({EXPORT}, 13 columns, pages of {PAGE_ROWS}) -> Parquet, "
+          "through botocore (before-send answers), each in a fresh process:")  # fmt: skip
+    for size in (rows, rows // 10) if rows >= 10 * PAGE_ROWS else (rows,):
+        product, wrangler = in_child("product", size), in_child("awswrangler", size)
+        for figures in (product, wrangler):
+            if figures["rows"] != size:
+                raise SystemExit(f"an export wrote {figures['rows']} rows instead of {size}")
+        harness.compare(
+            harness.Figure(f"  {size:>9,} rows, export path", size / product["seconds"], "rows/s"),
+            harness.Figure("awswrangler", size / wrangler["seconds"], "rows/s"),
+        )
+        product_extra = product["peak_mib"] - product["baseline_mib"]
+        wrangler_extra = wrangler["peak_mib"] - wrangler["baseline_mib"]
+        harness.say(
+            f"{'':14}peak RSS: export path {product['peak_mib']:.0f} MiB (+{product_extra:.0f} during the "
+            f"export), awswrangler {wrangler['peak_mib']:.0f} MiB (+{wrangler_extra:.0f}); Parquet "
+            f"{product['bytes'] / 1e6:.1f} MB vs {wrangler['bytes'] / 1e6:.1f} MB"
+        )
+
+
+def best_wall_time(argv: list[str], repeats: int) -> tuple[float, str]:
+    best, output = float("inf"), ""
     for _ in range(repeats):
-        start = time.perf_counter()
-        run_child(code)
-        timings.append(time.perf_counter() - start)
-    return min(timings)
+        started = time.perf_counter()
+        result = subprocess.run(argv, cwd=harness.REPO_ROOT, capture_output=True, text=True, check=True)
+        best, output = min(best, time.perf_counter() - started), result.stdout
+    return best, output
 
 
-def dag_files() -> list[str]:
-    """The DAG files Airflow parses: top-level .py files of dags/ (packages are in .airflowignore)."""
-    return sorted(str(path) for path in (REPO_ROOT / "dags").glob("*.py"))
+def dag_parse_time(repeats: int) -> None:
+    files = sorted(str(path) for path in (harness.REPO_ROOT / "dags").glob("*.py"))
+    code = DAG_PARSE.format(root=str(harness.REPO_ROOT), dags=str(harness.REPO_ROOT / "dags"), files=files)
+    sdk_only, _ = best_wall_time([sys.executable, "-c", DAG_IMPORT], repeats)
+    with_dags, output = best_wall_time([sys.executable, "-c", code], repeats)
+    after_import = float(output.strip().splitlines()[-1])
+    print(f"DAG parse time, best of {repeats} fresh processes ({', '.join(Path(f).name for f in files)}):")
+    harness.compare(
+        harness.Figure("  import airflow.sdk, then every DAG file", with_dags, "s", higher_is_better=False),
+        harness.Figure("import airflow.sdk alone", sdk_only, "s", higher_is_better=False),
+    )
+    harness.say(f"  the DAG files after the import: +{after_import:.3f} s (target <= +0.20 s)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="result rows to export (default 1e6)")
-    args = parser.parse_args(argv)
-    if args.rows < 10 * PAGE_ROWS:
+    parser.add_argument("--child", choices=("product", "awswrangler"), help=argparse.SUPPRESS)
+    if argv is None:
+        argv = sys.argv[1:]
+    if "--child" in argv:
+        args = parser.parse_args(argv)
+        child(args.child, args.rows)
+        return 0
+    args = harness.parse_args(parser.description or "", argv, parser)
+    rows = 2 * PAGE_ROWS if args.quick else args.rows
+    if rows < 10 * PAGE_ROWS and not args.quick:
         raise SystemExit(f"--rows must be at least {10 * PAGE_ROWS}")
-
-    full = export_figures(args.rows)
-    tenth = export_figures(args.rows // 10)
-    print(f"query mode, cpu_utilization schema (13 columns), pages of {PAGE_ROWS} rows -> Parquet")
-    for label, figures in ((f"{args.rows:,} rows", full), (f"{args.rows // 10:,} rows", tenth)):
-        print(
-            f"  {label:>14}: {figures['rows'] / figures['seconds']:>10,.0f} rows/s  "
-            f"({figures['seconds']:.2f} s, {figures['files']} file(s), {figures['bytes'] / 1e6:.1f} MB)  "
-            f"peak RSS {figures['peak_kib'] / 1024:.0f} MiB "
-            f"(+{(figures['peak_kib'] - figures['baseline_kib']) / 1024:.0f} MiB over imports), "
-            f"Arrow pool peak {figures['arrow_pool_peak'] / 2**20:.0f} MiB"
-        )
-
-    files = dag_files()
-    parse_code = _PARSE_DAGS.format(root=str(REPO_ROOT), dags=str(REPO_ROOT / "dags"), files=files)
-    sdk_only = best_wall_time(_IMPORT_SDK)
-    with_dags = best_wall_time(parse_code)
-    in_process = min(float(run_child(parse_code).strip().splitlines()[-1]) for _ in range(3))
-    print(f"parse time, best of 3; DAG files: {', '.join(Path(f).name for f in files)}")
-    print(f"  python -c 'import airflow.sdk':          {sdk_only:.2f} s")
-    print(f"  same, then parse every DAG file:         {with_dags:.2f} s")
-    print(f"  parsing the DAG files after the import: +{in_process:.3f} s (target <= +0.20 s)")
+    compare_exports(rows)
+    dag_parse_time(1 if args.quick else 3)
     return 0
 
 

@@ -23,6 +23,9 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT)]
+
+import harness  # noqa: E402 - bench/ is the script's folder
+
 PAGE_ROWS = 1000
 BUCKET = "bench-lake"
 
@@ -114,7 +117,9 @@ def measure(fmt: str, rows: int, endpoint: str, catalog: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="result rows in the hour (default 1e6)")
-    args = parser.parse_args(argv)
+    args = harness.parse_args(parser.description, argv, parser)
+    if args.quick:
+        args.rows = 10 * PAGE_ROWS
     if args.rows < 10 * PAGE_ROWS:
         raise SystemExit(f"--rows must be at least {10 * PAGE_ROWS}")
     import logging
@@ -132,7 +137,10 @@ def main(argv: list[str] | None = None) -> int:
         client("s3", endpoint).create_bucket(Bucket=BUCKET)
         with tempfile.TemporaryDirectory(prefix="bench-lake-") as directory:
             catalog = Path(directory) / "catalog.db"
-            print(f"an hour of sensor_readings rows (8 columns), pages of {PAGE_ROWS}, to moto S3")
+            print(
+                f"an hour of sensor_readings rows (8 columns), pages of {PAGE_ROWS}, to moto S3 "
+                f"[{harness.load()}]"
+            )
             for rows in (args.rows, args.rows // 10):
                 figures = {fmt: measure(fmt, rows, endpoint, catalog) for fmt in ("parquet", "iceberg")}
                 for fmt, f in figures.items():

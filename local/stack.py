@@ -21,7 +21,7 @@ from local.stack_data import checkpoint_dir
 from pipeline_config.local_state import DEFAULT_STATE_PATH, LocalStackState
 from pipeline_config.settings import Settings
 
-MOTO_MODULE = "moto.server"
+MOTO_MODULE = "local.moto_server"  # moto's server, with Kinesis at a constant cost per record
 TIMESTREAM_MODULE = "local.timestream"
 SERVER_MODULES = {"moto": MOTO_MODULE, "timestream": TIMESTREAM_MODULE}
 __all__ = ["InProcessStack", "checkpoint_dir", "down", "reset", "restart", "running_state", "up"]
@@ -48,7 +48,10 @@ class InProcessStack:
     def start(self) -> LocalStackState:
         from moto.server import ThreadedMotoServer
 
+        from local import moto_server
         from local.timestream import TimestreamServer
+
+        moto_server.install()
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
         self._moto = ThreadedMotoServer(ip_address=processes.HOST, port=0, verbose=False)
