@@ -54,8 +54,10 @@ format: $(VENV)/.installed ## Apply ruff's fixes and formatting
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# Test modules run on TEST_WORKERS processes, each module whole on one worker (its fixtures built once).
+TEST_WORKERS ?= 2
 test: bootstrap lint ## Every test: ruff, then pytest (infra, Lambda, generators, DAGs, emulator, CLIs, README, end to end)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-airflow30: bootstrap $(VENV30)/.installed ## The DAG tests and the built-bundle tests on Airflow 3.0.6 (MWAA)
 	$(PY30) -m pytest tests/dags

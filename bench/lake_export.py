@@ -7,8 +7,9 @@ this script. The rows are sensor_readings results in pages of 1000, from a stub 
 code the DAG runs:
 - parquet: pages -> Arrow -> rolling part files -> upload (`export_job.export_query`'s steps; the DAG
   then writes `_SUCCESS`);
-- iceberg: pages -> Arrow (+ dt/hour) -> rolling part files -> upload -> one commit to a pyiceberg SQL
-  catalog on SQLite (`iceberg_export.write_hour`), then the expire_snapshots step.
+- iceberg: pages -> Arrow (+ dt/hour) -> rolling part files -> upload -> one commit to the Iceberg
+  catalog in moto's Glue, as the local stack has it (`iceberg_export.write_hour`), then the
+  expire_snapshots step.
 A tenth of the rows is run too: equal peaks mean memory does not grow with the hour.
 """
 
@@ -18,7 +19,6 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -79,12 +79,11 @@ if {fmt!r} == "parquet":
         files = upload_files(s3, partition, writer.close())
     rows = writer.rows
 else:
-    from pyiceberg.catalog.sql import SqlCatalog
     from timestream_pipeline.iceberg_export import query_batches, write_hour
     from timestream_pipeline.iceberg_maintenance import expire_snapshots, s3_deleter
     from timestream_pipeline.iceberg_table import ensure_table
-    from local.lake_catalog import file_properties
-    catalog = SqlCatalog("bench", uri="sqlite:///" + {catalog!r}, **file_properties({endpoint!r}))
+    from local.lake_catalog import open_catalog
+    catalog = open_catalog({endpoint!r})
     catalog.create_namespace_if_not_exists("bench_lake")
     table = ensure_table(catalog, "bench_lake", spec, f"s3://{bucket}/exports/{{spec.name}}_iceberg_{rows}")
     files, rows, _ = write_hour(table, s3, partition, query_batches(StubClient(), "SELECT 1", spec),
@@ -97,7 +96,7 @@ print(json.dumps({{**figures, "baseline_kib": baseline, "peak_kib": peak}}))
 """
 
 
-def measure(fmt: str, rows: int, endpoint: str, catalog: Path) -> dict:
+def measure(fmt: str, rows: int, endpoint: str) -> dict:
     code = _CHILD.format(
         root=str(REPO_ROOT),
         dags=str(REPO_ROOT / "dags"),
@@ -106,7 +105,6 @@ def measure(fmt: str, rows: int, endpoint: str, catalog: Path) -> dict:
         endpoint=endpoint,
         bucket=BUCKET,
         fmt=fmt,
-        catalog=str(catalog),
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True)
     if result.returncode:
@@ -135,23 +133,21 @@ def main(argv: list[str] | None = None) -> int:
         from local.resources import client
 
         client("s3", endpoint).create_bucket(Bucket=BUCKET)
-        with tempfile.TemporaryDirectory(prefix="bench-lake-") as directory:
-            catalog = Path(directory) / "catalog.db"
-            print(
-                f"an hour of sensor_readings rows (8 columns), pages of {PAGE_ROWS}, to moto S3 "
-                f"[{harness.load()}]"
-            )
-            for rows in (args.rows, args.rows // 10):
-                figures = {fmt: measure(fmt, rows, endpoint, catalog) for fmt in ("parquet", "iceberg")}
-                for fmt, f in figures.items():
-                    speed = f["rows"] / f["seconds"]
-                    print(
-                        f"  {fmt:>8} {rows:>10,} rows: {speed:>9,.0f} rows/s ({f['seconds']:.2f} s, "
-                        f"{f['files']} file(s))  peak RSS {f['peak_kib'] / 1024:.0f} MiB "
-                        f"(+{(f['peak_kib'] - f['baseline_kib']) / 1024:.0f} MiB over imports)"
-                    )
-                ratio = figures["iceberg"]["seconds"] / figures["parquet"]["seconds"]
-                print(f"  iceberg / parquet time for {rows:,} rows: {ratio:.2f}x")
+        print(
+            f"an hour of sensor_readings rows (8 columns), pages of {PAGE_ROWS}, to moto S3 "
+            f"[{harness.load()}]"
+        )
+        for rows in (args.rows, args.rows // 10):
+            figures = {fmt: measure(fmt, rows, endpoint) for fmt in ("parquet", "iceberg")}
+            for fmt, f in figures.items():
+                speed = f["rows"] / f["seconds"]
+                print(
+                    f"  {fmt:>8} {rows:>10,} rows: {speed:>9,.0f} rows/s ({f['seconds']:.2f} s, "
+                    f"{f['files']} file(s))  peak RSS {f['peak_kib'] / 1024:.0f} MiB "
+                    f"(+{(f['peak_kib'] - f['baseline_kib']) / 1024:.0f} MiB over imports)"
+                )
+            ratio = figures["iceberg"]["seconds"] / figures["parquet"]["seconds"]
+            print(f"  iceberg / parquet time for {rows:,} rows: {ratio:.2f}x")
     finally:
         server.stop()
     return 0

@@ -14,7 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from local.lake_catalog import catalog_environment
 from pipeline_config import names
 from pipeline_config.local_state import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS_KEY, LocalStackState
 from pipeline_config.settings import REPO_ROOT, Settings, runtime_settings
@@ -32,9 +31,10 @@ LOCAL_CREDENTIALS = {
 
 
 def connection_json(state: LocalStackState) -> str:
-    """The `aws` connection: per-service endpoints (S3 on moto, Timestream on the local emulator)."""
+    """The `aws` connection: per-service endpoints (S3 and Glue on moto, Timestream on the local emulator)."""
     endpoints = {
         "s3": {"endpoint_url": state.moto_endpoint},
+        "glue": {"endpoint_url": state.moto_endpoint},  # the lake's Iceberg catalog, as on MWAA
         "sts": {"endpoint_url": state.moto_endpoint},
         "timestream-query": {"endpoint_url": state.timestream_endpoint},
         "timestream-write": {"endpoint_url": state.timestream_endpoint},
@@ -50,14 +50,13 @@ def connection_json(state: LocalStackState) -> str:
 
 
 def pipeline_environment(settings: Settings, state: LocalStackState, **runtime: Any) -> dict[str, str]:
-    """The connection, the settings Variable, the lake catalog and fake credentials, as env variables.
+    """The connection (S3, the Glue catalog, Timestream), the settings Variable and fake credentials.
 
     `runtime` overrides settings of the Variable (e.g. `airflow_api_conn_id` for a real Airflow).
     """
     variable = replace(runtime_settings(settings, bucket=state.bucket, region=state.region), **runtime)
     return {
         **LOCAL_CREDENTIALS,
-        **catalog_environment(state.moto_endpoint),  # the export DAGs' Iceberg catalog: SQLite, not Glue
         f"AIRFLOW_CONN_{settings.aws_conn_id.upper()}": connection_json(state),
         f"AIRFLOW_VAR_{dag_names.RUNTIME_SETTINGS_VARIABLE.upper()}": variable.to_json(),
     }

@@ -1,17 +1,14 @@
-"""The local stack's lake: a pyiceberg SQL catalog on SQLite over the local S3, and the reference data.
+"""The local stack's lake: the Iceberg catalog in moto's Glue over the local S3, and the reference data.
 
-On AWS the catalog is Glue (the CDK app creates the database, the export DAG the tables). Here a SQLite
-file plays Glue, one per moto server (keyed by its port), and the export DAGs find it through pyiceberg's
-own configuration (`PYICEBERG_CATALOG__TIMESTREAM_PIPELINE__*`, set by `local.airflow_env`). The table
-files live in the local S3 exactly where they live in the lake bucket on AWS.
+The catalog is Glue, as on AWS: the export DAGs open it exactly as on MWAA (no pyiceberg configuration,
+Glue reached through the Airflow connection's `service_config.glue.endpoint_url`), so the local stack runs
+the deployed catalog code and works on every Airflow the DAGs support. moto's recording keeps the Glue
+entries with the table files, so a restarted stack finds its tables again.
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlparse
 
 from lake.reference import TABLES
 from pipeline_config import names
@@ -19,21 +16,7 @@ from pipeline_config.local_state import LOCAL_ACCESS_KEY_ID, LOCAL_SECRET_ACCESS
 from timestream_pipeline import names as dag_names
 
 if TYPE_CHECKING:
-    from pyiceberg.catalog.sql import SqlCatalog
-
-CATALOG_DIR = Path(tempfile.gettempdir()) / "timestream-pipeline-lake"
-_ENV_PREFIX = "PYICEBERG_CATALOG__" + dag_names.ICEBERG_CATALOG_NAME.upper().replace("-", "_") + "__"
-
-
-def catalog_path(moto_endpoint: str) -> Path:
-    """The SQLite file of the catalog that goes with this moto server."""
-    endpoint = urlparse(moto_endpoint)
-    return CATALOG_DIR / f"catalog-{endpoint.hostname}-{endpoint.port}.db"
-
-
-def catalog_environment(moto_endpoint: str) -> dict[str, str]:
-    """pyiceberg's environment configuration naming the local SQL catalog (files: the Airflow connection)."""
-    return {_ENV_PREFIX + "TYPE": "sql", _ENV_PREFIX + "URI": f"sqlite:///{catalog_path(moto_endpoint)}"}
+    from pyiceberg.catalog import Catalog
 
 
 def file_properties(moto_endpoint: str) -> dict[str, str]:
@@ -46,15 +29,18 @@ def file_properties(moto_endpoint: str) -> dict[str, str]:
     }
 
 
-def open_catalog(moto_endpoint: str) -> SqlCatalog:
-    """The local catalog, as the export DAG opens it."""
-    from pyiceberg.catalog.sql import SqlCatalog
+def catalog_properties(moto_endpoint: str) -> dict[str, str]:
+    """pyiceberg's Glue and S3 properties for the local stack's moto server."""
+    files = file_properties(moto_endpoint)
+    glue = {key.replace("s3.", "glue.", 1): value for key, value in files.items()}
+    return {"type": "glue", **files, **glue}
 
-    path = catalog_path(moto_endpoint)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return SqlCatalog(
-        dag_names.ICEBERG_CATALOG_NAME, uri=f"sqlite:///{path}", **file_properties(moto_endpoint)
-    )
+
+def open_catalog(moto_endpoint: str) -> Catalog:
+    """The local catalog (moto's Glue), as the export DAG opens it."""
+    from pyiceberg.catalog import load_catalog
+
+    return load_catalog(dag_names.ICEBERG_CATALOG_NAME, **catalog_properties(moto_endpoint))
 
 
 def lake_database(state: LocalStackState) -> str:
@@ -64,8 +50,8 @@ def lake_database(state: LocalStackState) -> str:
 def provision_lake(s3: Any, *, moto_endpoint: str, bucket: str, timestream_database: str) -> None:
     """What the CDK app deploys for the lake: the database (namespace) and the reference files.
 
-    Idempotent. A catalog entry whose metadata is gone from the local S3 (a previous moto server on the
-    same port) is dropped, so a fresh local S3 always starts with a catalog that agrees with it.
+    Idempotent. A catalog entry whose metadata is gone from the local S3 is dropped, so the catalog always
+    agrees with the files.
     """
     for table in TABLES:
         s3.upload_file(str(table.file), bucket, table.key_prefix + table.file.name)

@@ -1,4 +1,5 @@
-"""`python -m local.moto_server -H host -p port`: moto's server, its Kinesis made linear first."""
+"""`python -m local.moto_server -H host -p port`: moto's server, its Kinesis made linear and its Glue
+version-checked first."""
 
 from __future__ import annotations
 
@@ -7,26 +8,29 @@ from collections.abc import Sequence
 
 import moto
 
-from local import kinesis_responses, linear_kinesis
+from local import glue_versions, kinesis_responses, linear_kinesis
 
-CHECKED_MOTO_VERSION = "5.2.5"  # the moto whose Kinesis Shard, put_record and responses were replaced
+CHECKED_MOTO_VERSION = "5.2.5"  # the moto whose Kinesis and Glue UpdateTable parts were replaced
 
 
 def install() -> None:
-    """Linear shards and direct responses in this process; refuses a moto they were not checked against.
+    """Linear shards, direct responses and Glue's version check in this process; refuses a moto they were
+    not checked against.
 
-    An upgrade of moto therefore fails loudly (tests/local/test_linear_kinesis.py) until both modules are
-    compared with the new moto/kinesis/models.py and responses.py and CHECKED_MOTO_VERSION is updated.
+    An upgrade of moto therefore fails loudly (tests/local/test_linear_kinesis.py) until the modules are
+    compared with the new moto/kinesis/models.py, kinesis/responses.py and glue/responses.py and
+    CHECKED_MOTO_VERSION is updated.
     """
     if moto.__version__ != CHECKED_MOTO_VERSION:
         raise RuntimeError(
-            f"local.linear_kinesis and local.kinesis_responses replace parts of moto "
-            f"{CHECKED_MOTO_VERSION}'s Kinesis, but moto {moto.__version__} is installed: compare them "
-            "with moto/kinesis/models.py and responses.py, then update CHECKED_MOTO_VERSION "
-            "in local/moto_server.py"
+            f"local.linear_kinesis, local.kinesis_responses and local.glue_versions replace parts of moto "
+            f"{CHECKED_MOTO_VERSION}'s Kinesis and Glue, but moto {moto.__version__} is installed: compare "
+            "them with moto/kinesis/models.py, kinesis/responses.py and glue/responses.py, then update "
+            "CHECKED_MOTO_VERSION in local/moto_server.py"
         )
     linear_kinesis.install()
     kinesis_responses.install()
+    glue_versions.install()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,9 +1,9 @@
 """Which Iceberg catalog the export DAGs use, reached with the Airflow AWS connection's settings.
 
-- On AWS: the Glue Data Catalog (the CDK app creates the database; the DAG creates the tables).
-- Anywhere else: whatever pyiceberg's own configuration names `timestream-pipeline`
-  (`PYICEBERG_CATALOG__TIMESTREAM_PIPELINE__TYPE=sql`, `..._URI=sqlite:///...` on the local stack,
-  or a `.pyiceberg.yaml`), so no code path differs between the local stack and AWS but the catalog.
+- By default: the Glue Data Catalog (the CDK app creates the database; the DAG creates the tables). The
+  local stack's is moto's Glue, reached through the connection's Glue endpoint: the same code path.
+- If pyiceberg's own configuration names a `timestream-pipeline` catalog (`PYICEBERG_CATALOG__
+  TIMESTREAM_PIPELINE__TYPE=...` or a `.pyiceberg.yaml`), that one: a REST or other catalog of your own.
 
 Region, endpoints and credentials come from the Airflow connection (`aws_conn_id`), as for every
 other AWS call of the DAG: `service_config.s3.endpoint_url` / `service_config.glue.endpoint_url`

@@ -19,7 +19,6 @@ from typing import Any
 import pytest
 
 from local import airflow_env, lake
-from local.lake_catalog import catalog_environment
 from local.resources import client
 from pipeline_config.local_state import LocalStackState
 from pipeline_config.settings import REPO_ROOT, load_settings
@@ -59,8 +58,6 @@ def sandbox(
     """An Airflow over the CDK-built bundle, its `aws_default` on the local stack, parsed once."""
     aws = {
         f"AIRFLOW_CONN_{names.DEFAULT_AWS_CONN_ID.upper()}": airflow_env.connection_json(local_stack),
-        # the Iceberg exports' catalog: the local stack's (SQLite) instead of Glue, as on the local stack
-        **catalog_environment(local_stack.moto_endpoint),
     }
     airflow = AirflowSandbox(airflow_python, tmp_path_factory.mktemp("airflow"), cdk_bundle, aws)
     airflow.parse_with_the_dag_processor()

@@ -31,6 +31,10 @@ def moto_server() -> Iterator[str]:
     """A ThreadedMotoServer on a free 127.0.0.1 port for the whole session; yields its URL."""
     from moto.server import ThreadedMotoServer
 
+    from local import moto_server
+
+    moto_server.install()  # Glue's version check, as on the local stack
+
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -128,20 +129,23 @@ def plain_export_dag(name: str, fmt: str = "parquet") -> Any:
     return build_export_dag(dataclasses.replace(export_spec(name), format=fmt))
 
 
-def local_catalog(moto_url: str, monkeypatch: Any) -> Any:
-    """The local stack's Iceberg catalog for the (reset) moto server, named to the DAGs as on the stack.
+def lake_catalog(moto_url: str, monkeypatch: Any) -> Any:
+    """The lake's Iceberg catalog as MWAA has it: Glue (moto's, beside the lake bucket), no pyiceberg config.
 
-    `provision_lake` is what the local stack runs: the lake database, the reference files, and no
-    catalog entry left from an earlier test whose files moto no longer has.
+    What the CDK app deploys is there too: the lake database and the reference files. Glue rather than
+    the local stack's SQLite catalog: it is the deployed path, and it runs on Airflow 3.0's SQLAlchemy 1.4.
     """
-    from local.lake_catalog import catalog_environment, open_catalog, provision_lake
+    from lake.reference import TABLES
+    from timestream_pipeline.iceberg_catalog import open_catalog
 
-    for key, value in catalog_environment(moto_url).items():
-        monkeypatch.setenv(key, value)
-    provision_lake(
-        s3_client(moto_url), moto_endpoint=moto_url, bucket=BUCKET, timestream_database=SETTINGS.database
-    )
-    return open_catalog(moto_url)
+    for key in [key for key in os.environ if key.startswith("PYICEBERG_")]:
+        monkeypatch.delenv(key)
+    s3 = s3_client(moto_url)
+    for table in TABLES:
+        s3.upload_file(str(table.file), BUCKET, table.key_prefix + table.file.name)
+    glue = boto3.client("glue", endpoint_url=moto_url, region_name=names.LOCAL_REGION)
+    glue.create_database(DatabaseInput={"Name": dag_names.lake_database_name(SETTINGS.database)})
+    return open_catalog(dag_names.DEFAULT_AWS_CONN_ID)
 
 
 def lake_table(catalog: Any, name: str) -> Any:

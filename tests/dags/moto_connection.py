@@ -18,8 +18,11 @@ def free_port() -> int:
 def aws_connection_uri(endpoints: dict[str, str], region: str = names.LOCAL_REGION) -> str:
     """An Airflow `aws` connection (JSON form) with one endpoint per service in `service_config`.
 
-    One attempt per call and a short connect timeout: a test of a failure fails fast.
+    One attempt per call and a short connect timeout: a test of a failure fails fast. Glue (the lake's
+    Iceberg catalog, as on MWAA) goes to the S3 endpoint's server unless named: moto serves both.
     """
+    if "s3" in endpoints:
+        endpoints = {"glue": endpoints["s3"], **endpoints}
     extra = {
         "region_name": region,
         "service_config": {service: {"endpoint_url": url} for service, url in endpoints.items()},

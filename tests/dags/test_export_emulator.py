@@ -65,7 +65,7 @@ def test_sensor_readings_from_real_records_keep_the_next_hours_first_record_out(
     """Aggregates come from the stored readings; a reading at exactly HOUR_END belongs to the next hour."""
     # GIVEN readings at the hour's first instant, inside it, and exactly at its end
     support.create_bucket(moto)
-    catalog = support.local_catalog(moto, monkeypatch)
+    catalog = support.lake_catalog(moto, monkeypatch)
     emulator.write_records(
         DatabaseName=support.SETTINGS.database,
         TableName=support.SETTINGS.raw_table,
@@ -100,7 +100,7 @@ def test_cep_events_are_unloaded_committed_and_staging_is_removed(
     """A real UNLOAD writes into staging; the hour's staged Parquet is committed, staging ends empty."""
     # GIVEN one CEP event in the hour and one after it
     lake = support.create_bucket(moto)
-    catalog = support.local_catalog(moto, monkeypatch)
+    catalog = support.lake_catalog(moto, monkeypatch)
     emulator.write_records(
         DatabaseName=support.SETTINGS.database,
         TableName=support.SETTINGS.cep_table,

@@ -30,7 +30,7 @@ def catalog(aws_default_conn: str, monkeypatch: pytest.MonkeyPatch) -> Any:
     """An empty lake bucket and the local catalog, with the runtime settings pointing at them."""
     support.set_settings(monkeypatch)
     support.create_bucket(aws_default_conn)
-    return support.local_catalog(aws_default_conn, monkeypatch)
+    return support.lake_catalog(aws_default_conn, monkeypatch)
 
 
 def no_retries(dag: Any) -> Any:

@@ -100,25 +100,32 @@ def test_dag_asset_holds_the_bundle_and_the_runtime_settings(variant_stack: Synt
     assert {marker: {"Ref": bucket_id}} in dags["SourceMarkers"]
 
 
-def test_mwaa_requirements_carry_the_constraint_line_pyarrow_and_pyiceberg() -> None:
-    """MWAA needs the --constraint line; the DAGs need pyarrow (pinned by the constraints) and pyiceberg
-    with its Glue catalog (pinned to the version the DAGs are tested with, as requirements-dev.txt)."""
-    # GIVEN the MWAA requirements file
+def _pins(path: Path) -> dict[str, str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("==") for line in lines if line and line[0] != "#" and "==" in line)
+
+
+def test_mwaa_requirements_name_the_bundles_constraints_and_the_dags_packages() -> None:
+    """MWAA needs a --constraint line: it names the bundle's own file, at its path on the workers, and
+    that file pins every package the requirements add to what `make test-airflow30` runs on 3.0.6."""
+    # GIVEN the MWAA requirements file, the bundle's constraint file and the Airflow 3.0.6 test pins
     lines = [
         line
         for line in MWAA_REQUIREMENTS_FILE.read_text(encoding="utf-8").splitlines()
         if line and line[0] != "#"
     ]
-    # WHEN / THEN the constraint line comes first, then the DAGs' packages
-    assert lines[0] == (
-        '--constraint "https://raw.githubusercontent.com/apache/airflow/constraints-3.0.6/constraints-3.12.txt"'
-    )
-    dev_pin = next(
-        line
-        for line in (REPO_ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines()
-        if line.startswith("pyiceberg")
-    )
-    assert lines[1:] == ["pyarrow", "pyiceberg[glue,pyarrow]==" + dev_pin.split("==")[1]]
+    constraints = _pins(REPO_ROOT / "dags" / "mwaa_constraints.txt")
+    tested_on_airflow30 = _pins(REPO_ROOT / "constraints-airflow30.txt")
+    dev_pins = _pins(REPO_ROOT / "requirements-dev.txt")
+    # WHEN / THEN the constraint line comes first and names the file as MWAA's workers see the bundle
+    assert lines[0] == '--constraint "/usr/local/airflow/dags/mwaa_constraints.txt"'
+    assert "mwaa_constraints.txt" in {Path(path).name for path in dag_bundle_files().values()}
+    # AND the DAGs' packages follow, each pinned there, every pin the version tested on Airflow 3.0.6
+    assert lines[1:] == ["pyarrow", "pyiceberg[glue,pyarrow]"]
+    assert {"pyarrow", "pyiceberg"} <= constraints.keys()
+    assert {name: tested_on_airflow30.get(name) for name in constraints} == constraints
+    # AND pyiceberg is the version the dev pin tests too
+    assert constraints["pyiceberg"] == dev_pins["pyiceberg[glue,pyarrow]"]
 
 
 def test_bundle_excludes_tests_caches_and_local_settings(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from lake_support import SPEC, Lake, readings
 
 from infra.mwaa_access import ICEBERG_DATABASE_ACTIONS, ICEBERG_TABLE_ACTIONS
 from local.lake_catalog import file_properties
-from local.resources import client
 from timestream_pipeline import names
 from timestream_pipeline.iceberg_catalog import open_catalog
 from timestream_pipeline.iceberg_export import write_hour
@@ -24,8 +23,7 @@ def test_the_granted_glue_actions_are_exactly_the_calls_of_an_export_and_its_mai
     lake: Lake, moto_s3: str, monkeypatch: Any
 ) -> None:
     """Create, two commits of an hour, expiry: the operations seen are the granted actions, no more."""
-    # GIVEN the lake database in (moto's) Glue, and the DAG's catalog with no pyiceberg configuration
-    client("glue", moto_s3).create_database(DatabaseInput={"Name": Lake.NAMESPACE})
+    # GIVEN the lake database in (moto's) Glue (the fixture's), and the DAG's catalog as MWAA opens it
     for key in [k for k in os.environ if k.startswith("PYICEBERG_")]:
         monkeypatch.delenv(key)
     monkeypatch.setenv(

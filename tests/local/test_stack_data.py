@@ -18,6 +18,7 @@ import pytest
 
 from local import stack_data
 from local.cli import main
+from local.lake_catalog import lake_database
 from local.query import query_rows
 from local.resources import client
 from local.stack import down, restart, running_state, up
@@ -52,8 +53,8 @@ def _write_one_row(state: LocalStackState) -> None:
     )
 
 
-def _moto_data(state: LocalStackState) -> tuple[list[str], bytes]:
-    """The raw stream's sequence numbers (shard 0) and the test object's body."""
+def _moto_data(state: LocalStackState) -> tuple[list[str], bytes, list[str]]:
+    """The raw stream's sequence numbers (shard 0), the test object's body, the lake's Glue tables."""
     kinesis = client("kinesis", state.moto_endpoint)
     shard = kinesis.list_shards(StreamName=state.raw_stream)["Shards"][0]["ShardId"]
     iterator = kinesis.get_shard_iterator(
@@ -61,7 +62,8 @@ def _moto_data(state: LocalStackState) -> tuple[list[str], bytes]:
     )["ShardIterator"]
     sequence = [r["SequenceNumber"] for r in kinesis.get_records(ShardIterator=iterator)["Records"]]
     body = client("s3", state.moto_endpoint).get_object(Bucket=state.bucket, Key="kept.txt")["Body"].read()
-    return sequence, body
+    tables = client("glue", state.moto_endpoint).get_tables(DatabaseName=lake_database(state))["TableList"]
+    return sequence, body, [table["Name"] for table in tables]
 
 
 def _put_moto_data(state: LocalStackState) -> None:
@@ -72,18 +74,22 @@ def _put_moto_data(state: LocalStackState) -> None:
     ]
     kinesis.put_records(StreamName=state.raw_stream, Records=records * 3)
     client("s3", state.moto_endpoint).put_object(Bucket=state.bucket, Key="kept.txt", Body=b"kept")
+    client("glue", state.moto_endpoint).create_table(
+        DatabaseName=lake_database(state), TableInput={"Name": "kept_table"}
+    )
 
 
 @dataclass(frozen=True)
 class StackWithData:
     state_path: Path
     state: LocalStackState
-    moto_data: tuple[list[str], bytes]
+    moto_data: tuple[list[str], bytes, list[str]]
 
 
 @pytest.fixture
 def stack_with_data(settings: Settings, tmp_path: Path) -> Iterator[StackWithData]:
-    """A detached stack holding a Timestream row, three Kinesis records and an S3 object; stopped after."""
+    """A detached stack holding a Timestream row, three Kinesis records, an S3 object and a Glue table (the
+    lake's catalog); stopped after."""
     state_path = tmp_path / "stack.json"
     try:
         state, _ = up(settings, state_path)
@@ -97,7 +103,8 @@ def stack_with_data(settings: Settings, tmp_path: Path) -> Iterator[StackWithDat
 def test_down_then_up_keeps_the_data_of_both_servers(
     settings: Settings, stack_with_data: StackWithData
 ) -> None:
-    """Timestream rows, Kinesis records (same sequence numbers) and S3 objects outlive down + up."""
+    """Timestream rows, Kinesis records (same sequence numbers), S3 objects and the Glue catalog outlive
+    down + up."""
     # GIVEN a stack with data in both servers
     # WHEN it is stopped and started again
     down(stack_with_data.state_path)
