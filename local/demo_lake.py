@@ -21,7 +21,7 @@ def seed_join(settings: Settings, state: LocalStackState, progress: Any) -> str:
     columns, rows = run(state, settings.export_prefix, query.sql)
     progress(f"  {len(rows)} rows")
     title = (
-        f"7. {query.description}: `make lake` (or `python -m local lake`) over the lake\n"
+        f"7. {query.description}: `make lake` (or `.venv/bin/python -m local lake`) over the lake\n"
         f"   (the last {min(SHOWN_ROWS, len(rows))} of {len(rows)} rows; the SQL is the Athena named query)"
     )
     return render(columns, rows[-SHOWN_ROWS:], title)
