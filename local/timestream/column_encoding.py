@@ -25,6 +25,7 @@ from local.timestream.encoding import (
 )
 
 NULL_DATUM = '{"NullValue":true}'
+_FEW = 64  # below this many cells, looking for repeated values costs more than it saves
 # json.dumps (ensure_ascii) writes printable ASCII other than `"` and `\` unchanged.
 _NEEDS_ESCAPE = r'[^\x20-\x7e]|["\\]'
 # Arrow writes a naive timestamp as 'YYYY-MM-DD HH:MM:SS' plus the unit's fraction digits; Timestream
@@ -48,8 +49,10 @@ def encode_columns(names: list[str], table: pa.Table) -> tuple[list[dict[str, An
         cells.append(datum_texts(column, kind).cast(pa.large_string()))
     if not cells:
         return infos, pa.array([], pa.large_string())
-    joined = pc.binary_join_element_wise(*cells, _large(","))
-    return infos, pc.binary_join_element_wise(_large('{"Data":['), joined, _large("]}"), _large(""))
+    pieces: list[Any] = [_large('{"Data":[')]
+    for number, cell in enumerate(cells):
+        pieces += [_large(","), cell] if number else [cell]
+    return infos, pc.binary_join_element_wise(*pieces, _large("]}"), _large(""))
 
 
 def _large(text: str) -> pa.Scalar:
@@ -60,6 +63,12 @@ def _large(text: str) -> pa.Scalar:
 def datum_texts(column: pa.Array, kind: dict[str, Any]) -> pa.Array:
     """The Datum JSON of every cell of one column."""
     scalar = kind.get("ScalarType")
+    if scalar and len(column) > _FEW and not pa.types.is_null(column.type):
+        # Dimensions and time bins repeat: encode each distinct value once, then take the texts.
+        distinct = pc.dictionary_encode(column)
+        if len(distinct.dictionary) * 2 <= len(column):
+            texts = datum_texts(distinct.dictionary, kind).take(distinct.indices)
+            return pc.fill_null(texts, NULL_DATUM)
     texts = _scalar_texts(column, scalar) if scalar else None
     if texts is None:  # no vectorised form: the reference encoder, once per cell
         encode = encoder_for(kind)
