@@ -35,8 +35,8 @@ def read_pages_directly(client: Any) -> Any:
 
 def _before_parse(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **_: Any) -> None:
     body = response_dict.get("body")
-    if response_dict.get("status_code") != 200 or not isinstance(body, bytes) or body.lstrip()[:1] != b"{":
-        return
+    if response_dict.get("status_code") != 200 or not isinstance(body, bytes) or not body.startswith(b"{"):
+        return  # an error (botocore raises it as ClientError), or not a JSON object: botocore's business
     page = parse_page(body)
     if page is not None:
         customized_response_dict.update(page)
@@ -85,8 +85,8 @@ def parse_page(body: bytes) -> dict[str, Any] | None:
         if data.null_count or pc.list_flatten(data).null_count:
             return None  # a row without Data, or a null datum: botocore's business
         widths = pc.min_max(pc.list_value_length(data)).as_py()
-        if widths["min"] != widths["max"]:
-            return None  # rows of different lengths: there are no columns to take
+        if widths["min"] != widths["max"] or not widths["min"]:
+            return None  # rows of different lengths (or no datums): there are no columns to take
         page["Rows"] = ScalarRows(data, widths["min"]) if len(data) else []
     return page
 

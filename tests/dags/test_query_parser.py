@@ -107,6 +107,22 @@ def test_a_datum_that_is_neither_scalar_nor_null_names_its_column_and_row() -> N
         page_to_batch(page, arrow_schema([Column("s", "string")]), "t")
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"Rows": [{"Data": [{"ScalarValue": "a"}]}, {"Data": [{"ScalarValue": "b"}, {"NullValue": True}]}]},
+        {"Rows": [{"Data": [{"ScalarValue": 1}]}]},
+        {"Rows": [{"Data": []}]},
+        {"Rows": [{"Data": [{"ScalarValue": "a"}]}], "QueryInsightsResponse": {"QuerySpatialCoverage": {}}},
+        {"Rows": [{"Data": [{"ScalarValue": "a", "ArrayValue": []}]}]},
+    ],
+    ids=["rows of different lengths", "a number", "no datums", "an unknown member", "a nested datum"],
+)
+def test_pages_this_parser_cannot_take_as_columns_are_left_to_botocore(body: dict[str, Any]) -> None:
+    """Anything but equal rows of scalar or null datums, with known members of the model's types."""
+    assert parse_page(json.dumps({"QueryId": "q", **body}).encode()) is None
+
+
 def test_the_services_validation_error_is_botocores_client_error(endpoint: str) -> None:
     """A failing query raises the modelled ValidationException, with the service's message."""
     client = read_pages_directly(query_client(endpoint))
