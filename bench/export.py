@@ -2,11 +2,13 @@
 
     .venv/bin/python bench/export.py [--rows 1000000] [--quick]
 
-1. Each variant runs in a fresh child process, so its peak RSS is its own. Both read the same result
+1. Each variant runs in a fresh child process, so its peak RSS is its own. All read the same result
    pages (the cpu_utilization export's 13 columns, with Timestream's column types, 20 distinct pages of
    1,000 varied rows served in turn) through a real boto3 timestream-query client whose HTTP send is
-   answered on botocore's `before-send` event, so botocore's serializer and response parser run:
-   - product: `iter_query_pages` -> `page_to_batch` -> `RollingPartWriter`, as the export DAG's task;
+   answered on botocore's `before-send` event, so botocore's serializer, events and retry logic run:
+   - export path: `iter_query_pages` -> `page_to_batch` -> `RollingPartWriter`, as the export DAG's
+     task, on a client set up as `export_job.timestream_client` does (`query_parser` reads the pages);
+   - the same path with botocore's generic response parser (the export path before `query_parser`);
    - awswrangler: `wr.timestream.query(chunked=True)` -> `pa.Table.from_pandas` -> the same part writer.
    A tenth of the rows runs too: equal peaks mean memory stays bounded whatever the hour's size.
 2. Parse time: a fresh `import airflow.sdk`, versus the same plus every DAG file in dags/ (best of 3).
@@ -15,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import random
 import subprocess
@@ -103,13 +106,16 @@ def canned_query(total_rows: int, columns: list[Any]) -> harness.CannedHTTP:
 Export = Callable[[], tuple[int, list[Path]]]
 
 
-def prepare_product(rows: int, directory: Path) -> Export:
+def prepare_product(rows: int, directory: Path, parser: str = "direct") -> Export:
     """The DAG task's path: imports, client and canned pages ready; returns the timed part."""
     from timestream_pipeline.part_writer import RollingPartWriter
     from timestream_pipeline.query_pages import arrow_schema, iter_query_pages, page_to_batch
+    from timestream_pipeline.query_parser import read_pages_directly
 
     spec = export_spec()
     client = harness.local_client("timestream-query", canned_query(rows, spec.columns))
+    if parser == "direct":  # as export_job.timestream_client sets the client up
+        read_pages_directly(client)
     schema = arrow_schema(spec.columns)
 
     def export() -> tuple[int, list[Path]]:
@@ -154,7 +160,11 @@ def prepare_awswrangler(rows: int, directory: Path) -> Export:
 def child(variant: str, rows: int) -> None:
     """One variant in this (fresh) process; prints its figures as one JSON line."""
     harness.on_path("", "dags")
-    prepare = {"product": prepare_product, "awswrangler": prepare_awswrangler}[variant]
+    prepare = {
+        "product": prepare_product,
+        "botocore": lambda rows, directory: prepare_product(rows, directory, parser="botocore"),
+        "awswrangler": prepare_awswrangler,
+    }[variant]
     with tempfile.TemporaryDirectory() as folder:
         export = prepare(rows, Path(folder))
         baseline = harness.peak_rss_mib()
@@ -162,8 +172,9 @@ def child(variant: str, rows: int) -> None:
         written, files = export()
         seconds = time.perf_counter() - started
         size = sum(path.stat().st_size for path in files)
+        digest = hashlib.sha256(b"".join(path.read_bytes() for path in files)).hexdigest()
     figures = {"rows": written, "seconds": seconds, "bytes": size, "peak_mib": harness.peak_rss_mib(),
-               "baseline_mib": baseline}  # fmt: skip
+               "baseline_mib": baseline, "sha256": digest}  # fmt: skip
     print(json.dumps(figures))
 
 
@@ -179,12 +190,16 @@ def compare_exports(rows: int) -> None:
     print(f"query-mode export of {rows:,} rows ({EXPORT}, 13 columns, pages of {PAGE_ROWS}) -> Parquet, "
           "through botocore (before-send answers), each in a fresh process:")  # fmt: skip
     for size in (rows, rows // 10) if rows >= 10 * PAGE_ROWS else (rows,):
-        product, wrangler = in_child("product", size), in_child("awswrangler", size)
-        for figures in (product, wrangler):
+        product, generic = in_child("product", size), in_child("botocore", size)
+        wrangler = in_child("awswrangler", size)
+        for figures in (product, generic, wrangler):
             if figures["rows"] != size:
                 raise SystemExit(f"an export wrote {figures['rows']} rows instead of {size}")
+        if product["sha256"] != generic["sha256"]:
+            raise SystemExit("the export path wrote other Parquet bytes than with botocore's parser")
         harness.compare(
             harness.Figure(f"  {size:>9,} rows, export path", size / product["seconds"], "rows/s"),
+            harness.Figure("botocore's parser", size / generic["seconds"], "rows/s"),
             harness.Figure("awswrangler", size / wrangler["seconds"], "rows/s"),
         )
         product_extra = product["peak_mib"] - product["baseline_mib"]
@@ -222,7 +237,7 @@ def dag_parse_time(repeats: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="result rows to export (default 1e6)")
-    parser.add_argument("--child", choices=("product", "awswrangler"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("product", "botocore", "awswrangler"), help=argparse.SUPPRESS)
     if argv is None:
         argv = sys.argv[1:]
     if "--child" in argv:

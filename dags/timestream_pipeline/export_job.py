@@ -87,13 +87,18 @@ def s3_client(plan: ExportPlan) -> Any:
 
 
 def timestream_client(plan: ExportPlan) -> Any:
-    """timestream-query client; with an endpoint_url in the connection botocore skips endpoint discovery."""
+    """timestream-query client; with an endpoint_url in the connection botocore skips endpoint discovery.
+
+    Its Query pages are read straight into Arrow (`query_parser`), not by botocore's generic parser.
+    """
     from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    from timestream_pipeline.query_parser import read_pages_directly
 
     hook = AwsBaseHook(
         aws_conn_id=plan["aws_conn_id"], client_type="timestream-query", region_name=plan["region"] or None
     )
-    return hook.get_conn()
+    return read_pages_directly(hook.get_conn())
 
 
 def export_query(plan: ExportPlan, spec: ExportSpec, s3: Any) -> Written:

@@ -61,24 +61,36 @@ def _column_positions(page: dict, schema: pa.Schema, export: str) -> list[int]:
     return [returned.index(name) for name in schema.names]
 
 
-def _scalars(data: tuple[dict, ...], column: str, export: str) -> list[str | None]:
-    """One column's values as strings; a datum that is neither scalar nor null is an error."""
-    values = [datum.get("ScalarValue") for datum in data]
-    if None in values:
-        for row_number, (value, datum) in enumerate(zip(values, data, strict=True)):
-            if value is None and not datum.get("NullValue"):
-                raise QueryResultError(
-                    f"export {export}: column {column} row {row_number} is not a scalar ({datum}); "
-                    "select scalar values only"
-                )
-    return values
-
-
-def _convert(values: list[str | None], field: pa.Field, export: str) -> pa.Array:
+def _texts(rows: Sequence[dict], position: int, column: str, export: str) -> pa.Array:
+    """Column `position`'s ScalarValue texts; a datum that is neither scalar nor null is an error."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(values, pa.string())
+    from timestream_pipeline.query_parser import ScalarRows
+
+    if isinstance(rows, ScalarRows):  # read straight from the response: already a column
+        texts, row_number = rows.texts(position), -1
+        if texts.null_count:
+            flags = pc.fill_null(rows.null_flags(position), False)
+            row_number = pc.index(pc.and_(pc.is_null(texts), pc.invert(flags)), True).as_py()
+    else:
+        data = [row["Data"][position] for row in rows]
+        values = [datum.get("ScalarValue") for datum in data]
+        nulls = (n for n, value in enumerate(values) if value is None and not data[n].get("NullValue"))
+        row_number = next(nulls, -1) if None in values else -1
+        texts = pa.array(values, pa.string())
+    if row_number >= 0:
+        raise QueryResultError(
+            f"export {export}: column {column} row {row_number} is not a scalar "
+            f"({rows[row_number]['Data'][position]}); select scalar values only"
+        )
+    return texts
+
+
+def _convert(text: pa.Array, field: pa.Field, export: str) -> pa.Array:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     try:
         if pa.types.is_string(field.type):
             return text
@@ -94,16 +106,19 @@ def _convert(values: list[str | None], field: pa.Field, export: str) -> pa.Array
 
 
 def page_to_batch(page: dict, schema: pa.Schema, export: str) -> pa.RecordBatch | None:
-    """One result page as a record batch in the declared column order; None for a page without rows."""
+    """One result page as a record batch in the declared column order; None for a page without rows.
+
+    Rows read by `query_parser` are Arrow already: each column is taken in one step. Rows parsed by
+    botocore (or any list of {"Data": [...]}) are read a column at a time.
+    """
     import pyarrow as pa
 
     rows = page.get("Rows") or []
     if not rows:
         return None
     positions = _column_positions(page, schema, export)
-    by_column = list(zip(*(row["Data"] for row in rows), strict=True))  # one pass over the rows
     arrays = [
-        _convert(_scalars(by_column[position], field.name, export), field, export)
+        _convert(_texts(rows, position, field.name, export), field, export)
         for position, field in zip(positions, schema, strict=True)
     ]
     return pa.RecordBatch.from_arrays(arrays, schema=schema)

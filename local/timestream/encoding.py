@@ -75,16 +75,16 @@ def encode_rows(names: list[str], table: pa.Table) -> tuple[list[dict], list[dic
     infos, columns = [], []
     for i, name in enumerate(names):
         column = table.column(i)
-        year_month = pa.types.is_interval(column.type) and _whole_months(column)
+        year_month = pa.types.is_interval(column.type) and whole_months(column)
         kind = column_type(column.type, year_month)
         infos.append({"Name": name, "Type": kind})
         encoder = encoder_for(kind)
-        columns.append([encoder(v) for v in _python_values(column)])
+        columns.append([encoder(v) for v in python_values(column)])
     rows = [{"Data": [column[r] for column in columns]} for r in range(table.num_rows)]
     return infos, rows
 
 
-def _python_values(column: pa.ChunkedArray) -> list[Any]:
+def python_values(column: pa.ChunkedArray) -> list[Any]:
     """Python values with timestamps (also nested ones) as int64 nanoseconds, which datetime cannot hold."""
     as_ns = _retype(column.type, lambda t: pa.timestamp("ns", tz=t.tz))
     as_int = _retype(as_ns, lambda t: pa.int64())
@@ -104,7 +104,7 @@ def _retype(arrow_type: pa.DataType, timestamp: Callable[[pa.DataType], pa.DataT
     return arrow_type
 
 
-def _whole_months(column: pa.ChunkedArray) -> bool:
+def whole_months(column: pa.ChunkedArray) -> bool:
     values = [v for v in column.to_pylist() if v is not None]
     return bool(values) and all(v.days == 0 and v.nanoseconds == 0 for v in values)
 

@@ -1,20 +1,38 @@
-"""Query result pages: MaxRows/NextToken paging with Timestream's 1 MB page limit."""
+"""Query result pages: MaxRows/NextToken paging with Timestream's 1 MB page limit.
+
+A result is held as one JSON text per row (`column_encoding`); the byte offset after each row is
+computed once, so a page's extent is a binary search and its Rows are the texts joined.
+"""
 
 from __future__ import annotations
 
 import base64
-import json
+import bisect
 import threading
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from local.timestream.column_encoding import compact
 from local.timestream.exceptions import ValidationException
+from local.timestream.wire import RawJSON
 
 MAX_PAGE_BYTES = 1024 * 1024
 MAX_ROWS_RANGE = (1, 1000)
 MAX_PENDING_QUERIES = 200
+
+
+def new_query_id() -> str:
+    return f"local-{uuid.uuid4().hex}"
+
+
+def row_texts(rows: list[dict[str, Any]]) -> pa.Array:
+    """Row texts for a small answer built as dictionaries (catalog statements, UNLOAD's summary)."""
+    return pa.array([compact(row) for row in rows], pa.large_string())
 
 
 @dataclass
@@ -24,10 +42,15 @@ class PendingResult:
     query_id: str
     query_string: str
     column_info: list[dict[str, Any]]
-    rows: list[dict[str, Any]]
+    rows: pa.Array  # one `{"Data":[...]}` JSON text per row
     position: int = 0
     scanned_bytes: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    ends: list[int] = field(init=False)  # bytes of the rows up to and including each one, with commas
+
+    def __post_init__(self) -> None:
+        sizes = pc.add(pc.binary_length(self.rows).cast(pa.int64()), 1)
+        self.ends = pc.cumulative_sum(sizes).to_pylist() if len(self.rows) else []
 
 
 class ResultPages:
@@ -38,10 +61,16 @@ class ResultPages:
         self._lock = threading.Lock()
 
     def start(
-        self, query_string: str, column_info: list[dict], rows: list[dict], scanned: int
+        self,
+        query_string: str,
+        column_info: list[dict],
+        rows: pa.Array,
+        scanned: int,
+        *,
+        query_id: str | None = None,
     ) -> PendingResult:
         result = PendingResult(
-            f"local-{uuid.uuid4().hex}", query_string, column_info, rows, scanned_bytes=scanned
+            query_id or new_query_id(), query_string, column_info, rows, scanned_bytes=scanned
         )
         with self._lock:
             self._pending[result.query_id] = result
@@ -69,21 +98,19 @@ class ResultPages:
             return self._pending.pop(query_id, None) is not None
 
     def next_page(self, result: PendingResult, max_rows: int | None) -> dict[str, Any]:
-        """The next page of `result` as a Query response."""
+        """The next page of `result` as a Query response (its Rows as JSON text)."""
         if max_rows is not None and not MAX_ROWS_RANGE[0] <= max_rows <= MAX_ROWS_RANGE[1]:
             raise ValidationException(f"MaxRows must be between 1 and 1000, got {max_rows}.")
         with result.lock:
-            end, size = result.position, 0
-            while end < len(result.rows) and (max_rows is None or end - result.position < max_rows):
-                size += len(json.dumps(result.rows[end]))
-                if size > MAX_PAGE_BYTES and end > result.position:
-                    break
-                end += 1
-            page = result.rows[result.position : end]
+            start, total = result.position, len(result.rows)
+            before = result.ends[start - 1] if start else 0
+            end = max(bisect.bisect_right(result.ends, before + MAX_PAGE_BYTES, lo=start), start + 1)
+            end = min(end, total, start + max_rows if max_rows is not None else total)
+            page = result.rows.slice(start, end - start).to_pylist()
             result.position = end
             response: dict[str, Any] = {
                 "QueryId": result.query_id,
-                "Rows": page,
+                "Rows": RawJSON(f"[{','.join(page)}]"),
                 "ColumnInfo": result.column_info,
                 "QueryStatus": {
                     "ProgressPercentage": 100.0,
@@ -91,7 +118,7 @@ class ResultPages:
                     "CumulativeBytesMetered": max(result.scanned_bytes, 10 * 1024 * 1024),
                 },
             }
-            if end < len(result.rows):
+            if end < total:
                 token = f"{result.query_id}:{end}"
                 response["NextToken"] = base64.urlsafe_b64encode(token.encode()).decode()
             else:

@@ -14,6 +14,7 @@ from typing import Any
 from local.timestream.exceptions import InternalServerException, TimestreamError, ValidationException
 from local.timestream.responses import TimestreamResponses
 from local.timestream.service import TimestreamService
+from local.timestream.wire import dumps
 
 _LOG = logging.getLogger(__name__)
 _CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -136,7 +137,7 @@ def _handler_for(responses: TimestreamResponses) -> type[BaseHTTPRequestHandler]
             self._send(200, {"status": "ok", "service": "local-timestream"})
 
         def _send(self, status: int, body: dict[str, Any]) -> None:
-            payload = json.dumps(body).encode()
+            payload = dumps(body)
             self.send_response(status)
             self.send_header("Content-Type", _CONTENT_TYPE)
             self.send_header("Content-Length", str(len(payload)))

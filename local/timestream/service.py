@@ -10,14 +10,15 @@ from typing import Any
 import duckdb
 
 from local.timestream import metadata_queries
+from local.timestream.column_encoding import encode_columns
 from local.timestream.encoding import encode_rows
 from local.timestream.errors import timestream_message
 from local.timestream.exceptions import ValidationException
 from local.timestream.models import Catalog
 from local.timestream.query import translate
-from local.timestream.results import ResultPages
+from local.timestream.results import ResultPages, new_query_id, row_texts
 from local.timestream.storage import Storage, view_name
-from local.timestream.unload import Unloader, parse_unload
+from local.timestream.unload import Unloader, UnloadSpec, parse_unload
 from local.timestream.writes import RecordWriter
 
 _UNLOAD_COLUMNS = [
@@ -62,18 +63,29 @@ class TimestreamService:
             return self.pages.next_page(self.pages.resume(query_string, next_token), max_rows)
         catalog_answer = metadata_queries.answer(query_string, self.catalog)
         if catalog_answer is not None:
-            pending = self.pages.start(query_string, *catalog_answer, scanned=0)
+            column_info, rows = catalog_answer
+            pending = self.pages.start(query_string, column_info, row_texts(rows), scanned=0)
             return self.pages.next_page(pending, max_rows)
         unload = parse_unload(query_string)
         names, _, table = self.execute(unload.select if unload else query_string)
-        column_info, rows = encode_rows(names, table)
-        scanned = table.nbytes
         if unload:
-            pending = self.pages.start(query_string, _UNLOAD_COLUMNS, [], scanned)
-            written = self.unloader.write(unload, pending.query_id, column_info, rows, table)
-            pending.rows = [{"Data": [{"ScalarValue": str(written[c["Name"]])} for c in _UNLOAD_COLUMNS]}]
-            return self.pages.next_page(pending, max_rows)
-        return self.pages.next_page(self.pages.start(query_string, column_info, rows, scanned), max_rows)
+            return self._unload(query_string, unload, names, table, max_rows)
+        column_info, row_json = encode_columns(names, table)
+        pending = self.pages.start(query_string, column_info, row_json, table.nbytes)
+        return self.pages.next_page(pending, max_rows)
+
+    def _unload(
+        self, query_string: str, unload: UnloadSpec, names: list[str], table: Any, max_rows: int | None
+    ) -> dict[str, Any]:
+        """Write the files; the answer is one row: rows written, metadata and manifest files."""
+        column_info, rows = encode_rows(names, table)
+        query_id = new_query_id()
+        written = self.unloader.write(unload, query_id, column_info, rows, table)
+        summary = {"Data": [{"ScalarValue": str(written[c["Name"]])} for c in _UNLOAD_COLUMNS]}
+        pending = self.pages.start(
+            query_string, _UNLOAD_COLUMNS, row_texts([summary]), table.nbytes, query_id=query_id
+        )
+        return self.pages.next_page(pending, max_rows)
 
     def execute(self, timestream_sql: str) -> tuple[list[str], list[str], Any]:
         """Translate and run a SELECT: column names, DuckDB types and an Arrow table."""

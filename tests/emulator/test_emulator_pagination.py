@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from emulator_support import double_record, now_ms, query_all, scalar_rows
+
+from local.timestream.results import MAX_PAGE_BYTES, ResultPages, row_texts
 
 
 @pytest.fixture(scope="module")
@@ -68,3 +71,21 @@ def test_cancel_query_ends_a_paged_query(query_client: Any, many_rows: str) -> N
     assert first["QueryId"] in message
     with pytest.raises(query_client.exceptions.ValidationException, match="expired"):
         query_client.query(QueryString=sql, NextToken=first["NextToken"])
+
+
+def test_pages_hold_at_most_one_megabyte_of_rows_and_at_least_one_row() -> None:
+    """Rows of ~300 KB go three to a page; a row above 1 MB still comes, alone; none is lost."""
+    # GIVEN a result of seven 300 KB rows, one 1.2 MB row and two small ones
+    rows = [{"Data": [{"ScalarValue": f"{n}:" + "x" * 300_000}]} for n in range(7)]
+    rows += [{"Data": [{"ScalarValue": "y" * 1_200_000}]}, {"Data": [{"NullValue": True}]}, {"Data": []}]
+    pages = ResultPages()
+    result = pages.start("SELECT big", [{"Name": "v", "Type": {"ScalarType": "VARCHAR"}}], row_texts(rows), 0)
+    # WHEN every page is taken
+    bodies = []
+    while not bodies or "NextToken" in bodies[-1]:
+        bodies.append(pages.next_page(result, None))
+    texts = [body["Rows"].text for body in bodies]
+    # THEN pages are 3, 3, 1 + nothing more (the next would pass 1 MB), the big row alone, then the rest
+    assert [len(json.loads(text)) for text in texts] == [3, 3, 1, 1, 2]
+    assert all(len(text) <= MAX_PAGE_BYTES for number, text in enumerate(texts) if number != 3)
+    assert [row for text in texts for row in json.loads(text)] == rows

@@ -6,11 +6,14 @@ misspelt or misplaced member: these tests walk the emulator's raw JSON against t
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from botocore.model import ListShape, Shape, StructureShape
 from emulator_support import double_record, now_ms
+
+from local.timestream.wire import dumps
 
 SHAPES = {
     "scalars": "SELECT 1 AS i, BIGINT '2' AS b, 1.5E0 AS d, 'x' AS v, true AS t, NULL AS n, "
@@ -42,6 +45,11 @@ def conforms(shape: Shape, value: Any, where: str = "response") -> None:
         assert isinstance(value, expected[shape.type_name]), f"{where}: {value!r} is not a {shape.type_name}"
 
 
+def wire_response(server: Any, sql: str) -> dict[str, Any]:
+    """The first page's body exactly as the server sends it, decoded as a client would."""
+    return json.loads(dumps(server.service.query(sql)))
+
+
 @pytest.fixture(scope="module")
 def output_shape(query_client: Any) -> Shape:
     return query_client.meta.service_model.operation_model("Query").output_shape
@@ -50,7 +58,7 @@ def output_shape(query_client: Any) -> Shape:
 @pytest.mark.parametrize("sql", SHAPES.values(), ids=SHAPES.keys())
 def test_result_shapes_conform_to_the_model(server: Any, output_shape: Shape, sql: str) -> None:
     """Scalars of every type, intervals, arrays, rows and time series: only modelled members."""
-    conforms(output_shape, server.service.query(sql))
+    conforms(output_shape, wire_response(server, sql))
 
 
 def test_catalog_statement_shapes_conform_to_the_model(
@@ -66,12 +74,12 @@ def test_catalog_statement_shapes_conform_to_the_model(
         f"SHOW MEASURES FROM {database}.{table}",
         f"DESCRIBE {database}.{table}",
     ):
-        conforms(output_shape, server.service.query(sql), sql)
+        conforms(output_shape, wire_response(server, sql), sql)
 
 
 def test_time_series_column_and_points_have_the_services_types(server: Any) -> None:
     """The timeseries column is TimeSeriesMeasureValueColumnInfo of the value type; points are Time/Value."""
-    response = server.service.query(SHAPES["time series"])
+    response = wire_response(server, SHAPES["time series"])
     assert [c["Type"] for c in response["ColumnInfo"]] == [
         {"TimeSeriesMeasureValueColumnInfo": {"Type": {"ScalarType": "DOUBLE"}}},
         {"TimeSeriesMeasureValueColumnInfo": {"Type": {"ScalarType": "VARCHAR"}}},

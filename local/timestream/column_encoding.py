@@ -1,0 +1,126 @@
+"""Result cells as Timestream Datum JSON a column at a time (Arrow compute), for Query pages.
+
+Each result column becomes an Arrow string array of Datum texts (`{"ScalarValue":"1.5"}`,
+`{"NullValue":true}`) and a row is its cells joined: the types exports read (VARCHAR, BIGINT, INTEGER,
+DOUBLE, BOOLEAN, TIMESTAMP, DATE) take no Python call per cell. Values Arrow formats differently from
+Timestream (doubles outside Java's plain range, text that JSON must escape) and the other types
+(arrays, rows, time series, intervals, TIME, decimals) go through `encoding.encoder_for`, the
+row-wise reference, so every text equals `json.dumps(datum, separators=(",", ":"))` of it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from local.timestream.encoding import (
+    column_type,
+    encoder_for,
+    java_double,
+    python_values,
+    whole_months,
+)
+
+NULL_DATUM = '{"NullValue":true}'
+_FEW = 64  # below this many cells, looking for repeated values costs more than it saves
+# json.dumps (ensure_ascii) writes printable ASCII other than `"` and `\` unchanged.
+_NEEDS_ESCAPE = r'[^\x20-\x7e]|["\\]'
+# Arrow writes a naive timestamp as 'YYYY-MM-DD HH:MM:SS' plus the unit's fraction digits; Timestream
+# always shows nine.
+_FRACTION_PAD = {"s": ".000000000", "ms": "000000", "us": "000", "ns": ""}
+
+
+def compact(value: Any) -> str:
+    """JSON text as the column encoder writes it (no spaces, ASCII only)."""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def encode_columns(names: list[str], table: pa.Table) -> tuple[list[dict[str, Any]], pa.Array]:
+    """(ColumnInfo, one `{"Data":[...]}` text per row) for a result table."""
+    infos, cells = [], []
+    for i, name in enumerate(names):
+        column = table.column(i).combine_chunks()
+        year_month = pa.types.is_interval(column.type) and whole_months(column)
+        kind = column_type(column.type, year_month)
+        infos.append({"Name": name, "Type": kind})
+        cells.append(datum_texts(column, kind).cast(pa.large_string()))
+    if not cells:
+        return infos, pa.array([], pa.large_string())
+    pieces: list[Any] = [_large('{"Data":[')]
+    for number, cell in enumerate(cells):
+        pieces += [_large(","), cell] if number else [cell]
+    return infos, pc.binary_join_element_wise(*pieces, _large("]}"), _large(""))
+
+
+def _large(text: str) -> pa.Scalar:
+    """A text scalar to join with large_string columns (a result may hold more than 2 GB of JSON)."""
+    return pa.scalar(text, pa.large_string())
+
+
+def datum_texts(column: pa.Array, kind: dict[str, Any]) -> pa.Array:
+    """The Datum JSON of every cell of one column."""
+    scalar = kind.get("ScalarType")
+    if scalar and len(column) > _FEW and not pa.types.is_null(column.type):
+        # Dimensions and time bins repeat: encode each distinct value once, then take the texts.
+        distinct = pc.dictionary_encode(column)
+        if len(distinct.dictionary) * 2 <= len(column):
+            texts = datum_texts(distinct.dictionary, kind).take(distinct.indices)
+            return pc.fill_null(texts, NULL_DATUM)
+    texts = _scalar_texts(column, scalar) if scalar else None
+    if texts is None:  # no vectorised form: the reference encoder, once per cell
+        encode = encoder_for(kind)
+        return pa.array([compact(encode(value)) for value in python_values(column)], pa.string())
+    quoted = pc.binary_join_element_wise('{"ScalarValue":"', texts, '"}', "")
+    return pc.fill_null(quoted, NULL_DATUM)
+
+
+def _scalar_texts(column: pa.Array, scalar: str) -> pa.Array | None:
+    """ScalarValue texts, JSON-escaped, without quotes (nulls stay null); None: no vectorised form."""
+    arrow_type = column.type
+    if scalar in ("BIGINT", "INTEGER") and pa.types.is_integer(arrow_type):
+        return pc.cast(column, pa.string())
+    if scalar == "DOUBLE" and pa.types.is_floating(arrow_type):
+        return _doubles(column.cast(pa.float64()))
+    if scalar == "BOOLEAN":
+        return pc.if_else(column, "true", "false")
+    if scalar == "VARCHAR":
+        return _escaped(column)
+    if scalar == "TIMESTAMP":
+        unit = arrow_type.unit
+        naive = column.cast(pa.timestamp(unit)) if arrow_type.tz else column  # UTC instants, no zone
+        return pc.binary_join_element_wise(pc.cast(naive, pa.string()), _FRACTION_PAD[unit], "")
+    if scalar == "DATE" and pa.types.is_date(arrow_type):
+        return pc.cast(column, pa.string())
+    if pa.types.is_null(arrow_type):
+        return pa.nulls(len(column), pa.string())
+    return None
+
+
+def _doubles(values: pa.Array) -> pa.Array:
+    """Double.toString text: Arrow's shortest digits where they agree with it, java_double elsewhere."""
+    text = pc.cast(values, pa.string())
+    magnitude = pc.abs(values)
+    plain = pc.or_(pc.equal(values, 0), pc.and_(pc.greater_equal(magnitude, 1e-3), pc.less(magnitude, 1e7)))
+    whole = pc.invert(pc.match_substring(text, "."))  # Arrow writes 2.0 as "2", Java as "2.0"
+    text = pc.if_else(pc.and_(plain, whole), pc.binary_join_element_wise(text, ".0", ""), text)
+    return _patched(text, pc.invert(plain), values, java_double)  # NaN, infinities, scientific notation
+
+
+def _escaped(column: pa.Array) -> pa.Array:
+    """Strings as JSON string contents; only those with quotes, backslashes, control or non-ASCII
+    characters take a json.dumps call."""
+    text = column.cast(pa.string())
+    needs = pc.match_substring_regex(text, _NEEDS_ESCAPE)
+    return _patched(text, needs, text, lambda value: json.dumps(value)[1:-1])
+
+
+def _patched(text: pa.Array, mask: pa.Array, values: pa.Array, render: Any) -> pa.Array:
+    """`text` with the (non-null) cells where `mask` is true replaced by `render(value)`."""
+    mask = pc.fill_null(mask, False)
+    if not pc.any(mask).as_py():
+        return text
+    chosen = values.filter(mask).to_pylist()
+    return pc.replace_with_mask(text, mask, pa.array([render(v) for v in chosen], pa.string()))
