@@ -190,11 +190,9 @@ class Storage:
             self._insert(storage_id, batch)
 
     def _insert(self, storage_id: int, batch: pa.Table) -> None:
-        self._conn.register("__ts_batch", batch)
-        try:
-            self._conn.execute(f"INSERT INTO {data_table(storage_id)} BY NAME SELECT * FROM __ts_batch")
-        finally:
-            self._conn.unregister("__ts_batch")
+        # DuckDB reads `batch` from this frame (a replacement scan): a third cheaper per call than
+        # register() / unregister(), which is most of a 100-record WriteRecords.
+        self._conn.execute(f"INSERT INTO {data_table(storage_id)} BY NAME SELECT * FROM batch")
 
     def _latest_times(self, storage_id: int) -> dict[str, int]:
         """The latest stored time of each series, read from the table once per storage (then kept)."""
