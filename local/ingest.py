@@ -17,12 +17,14 @@ import signal
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from local.deployed_config import CEP_STAGE, DeployedFunction, deployed_functions
 from local.esm import LocalEventSourceMapping
 from local.kinesis_event import function_arn
-from local.lambda_runtime import LocalFunction
+from local.lambda_runtime import ConcurrentFunction, LocalFunction
 from local.resources import client
 from local.stack import checkpoint_dir
 from pipeline_config.bundles import REPO_ROOT
@@ -74,19 +76,23 @@ def open_mappings(
     functions = dict(functions or deployed_functions())
     _check_matches_stack(functions, state)
     kinesis, s3 = client("kinesis", state.moto_endpoint), client("s3", state.moto_endpoint)
-    runtimes: list[LocalFunction] = []
+    runtimes: list[ConcurrentFunction] = []
+    mappings: dict[str, LocalEventSourceMapping] = {}
     try:
-        mappings = {}
         for role, function in sorted(functions.items(), key=lambda item: RUN_ORDER.index(item[0])):
-            name = function.mapping.function_name
-            runtime = LocalFunction(
-                name=name,
-                arn=function_arn(name, state.region, state.account),
-                handler=function.handler,
-                asset_dir=REPO_ROOT / function.asset_dir,
-                environment=(environment or {}).get(role) or function_environment(function, state),
-                memory_mb=function.memory_mb,
-                log_path=log_dir / f"lambda-{role}.log" if log_dir else None,
+            concurrency = _concurrency(kinesis, function.stream_name)
+            runtime = ConcurrentFunction(
+                partial(
+                    LocalFunction,
+                    name=function.mapping.function_name,
+                    arn=function_arn(function.mapping.function_name, state.region, state.account),
+                    handler=function.handler,
+                    asset_dir=REPO_ROOT / function.asset_dir,
+                    environment=(environment or {}).get(role) or function_environment(function, state),
+                    memory_mb=function.memory_mb,
+                    log_path=log_dir / f"lambda-{role}.log" if log_dir else None,
+                ),
+                concurrency,
             )
             runtime.start()  # every function's init runs at once, in the background
             runtimes.append(runtime)
@@ -98,11 +104,21 @@ def open_mappings(
                 config=function.mapping,
                 # Two functions read the raw stream: each mapping keeps its own checkpoints, as on AWS.
                 checkpoint_path=checkpoints / f"{function.stream_name}.{role}.json",
+                concurrency=concurrency,
             )
         yield mappings
     finally:
+        for mapping in mappings.values():
+            mapping.close()
         for runtime in runtimes:
             runtime.close()
+
+
+def _concurrency(kinesis: Any, stream_name: str) -> int:
+    """One invocation per shard at a time, as Lambda runs them, up to this machine's cores: more
+    environments than cores would only take turns on them."""
+    summary = kinesis.describe_stream_summary(StreamName=stream_name)["StreamDescriptionSummary"]
+    return max(1, min(int(summary.get("OpenShardCount") or 1), os.cpu_count() or 1))
 
 
 def _check_matches_stack(functions: Mapping[str, DeployedFunction], state: LocalStackState) -> None:
