@@ -1,4 +1,5 @@
-"""`python -m local.moto_server -H host -p port`: moto's server, its Kinesis made linear first."""
+"""`python -m local.moto_server -H host -p port`: moto's server, its Kinesis made linear and its
+recording limited to requests that change state first."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 
 import moto
 
-from local import kinesis_responses, linear_kinesis
+from local import kinesis_responses, linear_kinesis, moto_recording
 
 CHECKED_MOTO_VERSION = "5.2.5"  # the moto whose Kinesis Shard, put_record and responses were replaced
 
@@ -27,6 +28,7 @@ def install() -> None:
         )
     linear_kinesis.install()
     kinesis_responses.install()
+    moto_recording.install()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
