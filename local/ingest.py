@@ -16,13 +16,14 @@ import os
 import signal
 import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from local.deployed_config import CEP_STAGE, DeployedFunction, deployed_functions
-from local.esm import LocalEventSourceMapping
+from local.esm import LocalEventSourceMapping, MappingStats
 from local.kinesis_event import function_arn
 from local.lambda_runtime import ConcurrentFunction, LocalFunction
 from local.resources import client
@@ -36,6 +37,9 @@ RUNTIME_LOCALE = {"LANG": "en_US.UTF-8", "TZ": ":UTC"}
 PASSED_THROUGH = ("PATH", "POWERTOOLS_LOG_LEVEL")
 # Readings reach CEP rows in one pass: raw ingest, then the CEP stage, then CEP ingest.
 RUN_ORDER = ("raw", CEP_STAGE, "cep")
+# `esm` drains the raw stream's two consumers side by side (independent mappings, as on AWS), then the
+# CEP stream, which the CEP stage has filled by then.
+DRAIN_WAVES = (("raw", CEP_STAGE), ("cep",))
 
 
 def function_environment(function: DeployedFunction, state: LocalStackState) -> dict[str, str]:
@@ -144,8 +148,8 @@ def run_mappings(*, follow: bool, state_path: Path = DEFAULT_STATE_PATH) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     with open_mappings(state, checkpoint_dir(state_path), log_dir=log_dir) as mappings:
         if not follow:
-            for role, mapping in mappings.items():
-                stats = mapping.run_until_idle()
+            drained = _drain(mappings)
+            for role, stats in drained.items():
                 print(
                     f"{role}: {stats.records_succeeded} delivered, {stats.records_kept} kept for replay "
                     f"in s3://{state.kept_bucket}, {stats.records_dropped} dropped "
@@ -154,6 +158,19 @@ def run_mappings(*, follow: bool, state_path: Path = DEFAULT_STATE_PATH) -> int:
             return 0
         _follow(mappings)
     return 0
+
+
+def _drain(mappings: Mapping[str, LocalEventSourceMapping]) -> dict[str, MappingStats]:
+    """Every mapping run until idle, wave after wave (DRAIN_WAVES), the mappings of a wave side by side."""
+    drained: dict[str, MappingStats] = {}
+    for wave in DRAIN_WAVES:
+        roles = [role for role in wave if role in mappings]
+        with ThreadPoolExecutor(max(1, len(roles)), thread_name_prefix="esm-drain") as pool:
+            for role, stats in zip(
+                roles, pool.map(lambda r: mappings[r].run_until_idle(), roles), strict=True
+            ):
+                drained[role] = stats
+    return {role: drained[role] for role in RUN_ORDER if role in drained}
 
 
 def _follow(mappings: Mapping[str, LocalEventSourceMapping]) -> None:
