@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +30,7 @@ class CheckpointStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._lock = threading.Lock()  # shards of a concurrent mapping checkpoint from their own threads
 
     def load(self, stream_arn: str, stream_created: str) -> ShardCheckpoints:
         """The saved checkpoints, or empty ones when the file is missing or belongs to another stream."""
@@ -52,6 +54,10 @@ class CheckpointStore:
         )
 
     def save(self, checkpoints: ShardCheckpoints) -> None:
+        with self._lock:
+            self._write(checkpoints)
+
+    def _write(self, checkpoints: ShardCheckpoints) -> None:
         document = {
             "stream_arn": checkpoints.stream_arn,
             "stream_created": checkpoints.stream_created,

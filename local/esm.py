@@ -14,12 +14,15 @@ Retries follow each other without a delay of the mapping's own: AWS documents no
 function's in-invocation backoff (up to its timeout) is what spaces them out and outlasts outages.
 Shards are read parent before child, one batch at a time per shard (a valid serialisation of
 Lambda's `parallelization_factor`, which keeps per-partition-key order only). Each pass gives every
-shard one invocation, so a shard whose batch keeps failing blocks only itself, as on Lambda.
+shard one invocation, so a shard whose batch keeps failing blocks only itself, as on Lambda. With
+`concurrency` > 1 the shards of a pass are invoked side by side and each shard's next batch is read
+while its invocation runs (shard_pipeline.py); the handler must then accept concurrent calls.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections import deque
@@ -38,6 +41,7 @@ from local.kinesis_event import (
     kinesis_event,
 )
 from local.on_failure import S3OnFailureDestination
+from local.shard_pipeline import ShardPipeline
 from local.shard_reader import ShardReader
 
 Handler = Callable[[dict[str, Any], Any], Mapping[str, Any] | None]
@@ -99,6 +103,7 @@ class LocalEventSourceMapping:
         config: MappingConfig,
         checkpoint_path: Path,
         clock: Callable[[], float] = time.time,
+        concurrency: int = 1,
     ) -> None:
         self._kinesis, self._handler, self.config, self._clock = kinesis, handler, config, clock
         summary = kinesis.describe_stream_summary(StreamName=stream_name)["StreamDescriptionSummary"]
@@ -126,6 +131,8 @@ class LocalEventSourceMapping:
             starting_position=config.starting_position,
         )
         self.stats = MappingStats()
+        self._stats_lock = threading.Lock()  # shards step in threads of their own when concurrent
+        self._pipeline = ShardPipeline(self._reader, concurrency)
         # Per shard, what is still to deliver of its current batch: (records, retries used).
         self._pending: dict[str, deque[tuple[list[StreamRecord], int]]] = {}
 
@@ -147,19 +154,30 @@ class LocalEventSourceMapping:
 
         Returns the work done (records read plus invocations and hand-overs); 0 means idle.
         """
+        return self._pipeline.run_pass(self._reader.ready_shards(), self._shard_step)
+
+    def close(self) -> None:
+        """Stop the pipeline's threads (records read ahead are not checkpointed: a restart reads them)."""
+        self._pipeline.close()
+
+    def _shard_step(self, shard_id: str) -> int:
         work = 0
-        for shard_id in self._reader.ready_shards():
-            pending = self._pending.setdefault(shard_id, deque())
-            if not pending:
-                records = self._reader.read_batch(shard_id)
-                self.stats.records_read += len(records)
-                work += len(records)
-                if records:
-                    pending.append((records, 0))
-            if pending:
-                self._step(pending)
-                work += 1
+        pending = self._pending.setdefault(shard_id, deque())
+        if not pending:
+            records = self._pipeline.next_batch(shard_id)
+            self._count(records_read=len(records))
+            work += len(records)
+            if records:
+                pending.append((records, 0))
+        if pending:
+            self._step(pending)
+            work += 1
         return work
+
+    def _count(self, **increments: int) -> None:
+        with self._stats_lock:
+            for name, increment in increments.items():
+                setattr(self.stats, name, getattr(self.stats, name) + increment)
 
     def _step(self, pending: deque[tuple[list[StreamRecord], int]]) -> None:
         """One invocation with the shard's next pending records, and what its outcome leaves to do."""
@@ -169,11 +187,11 @@ class LocalEventSourceMapping:
             return
         outcome = self._invoke(batch)
         if outcome.first_failed is None:
-            self.stats.records_succeeded += len(batch)
+            self._count(records_succeeded=len(batch))
             self._checkpoint(batch[-1])
             return
         if outcome.first_failed > 0:
-            self.stats.records_succeeded += outcome.first_failed
+            self._count(records_succeeded=outcome.first_failed)
             self._checkpoint(batch[outcome.first_failed - 1])
         remaining = batch[outcome.first_failed :]
         if outcome.function_error and self.config.bisect_batch_on_error and len(remaining) > 1:
@@ -196,14 +214,14 @@ class LocalEventSourceMapping:
         context = LocalLambdaContext(
             self.config.function_name, self._function_arn, self.config.timeout_seconds
         )
-        self.stats.invocations += 1
+        self._count(invocations=1)
         try:
             response = self._handler(event, context)
         except Exception as error:  # the function failed: Lambda retries the batch, so must we
             LOG.warning(
                 "%s failed on a batch of %d records: %s", self.config.function_name, len(batch), error
             )
-            self.stats.function_errors += 1
+            self._count(function_errors=1)
             return _Outcome(0, getattr(error, "error_type", "Unhandled"))
         return self._first_failed(batch, response)
 
@@ -211,7 +229,7 @@ class LocalEventSourceMapping:
         failures = (response or {}).get("batchItemFailures") if isinstance(response, Mapping) else None
         if not self.config.report_batch_item_failures or not failures:
             return _Outcome(None)
-        self.stats.partial_failures += 1
+        self._count(partial_failures=1)
         positions = {record.sequence_number: index for index, record in enumerate(batch)}
         identifiers = [item.get("itemIdentifier") if isinstance(item, Mapping) else None for item in failures]
         if any(identifier not in positions for identifier in identifiers):
@@ -235,10 +253,9 @@ class LocalEventSourceMapping:
     def _give_up(self, batch: list[StreamRecord], condition: str, invokes: int, error: str | None) -> None:
         """Keep the batch in the on-failure destination (or drop it, as Lambda does, if that fails)."""
         if self._destination.keep(batch, condition, invokes, error):
-            self.stats.records_kept += len(batch)
-            self.stats.batches_kept += 1
+            self._count(records_kept=len(batch), batches_kept=1)
         else:
-            self.stats.records_dropped += len(batch)
+            self._count(records_dropped=len(batch))
         self.stats.failure_conditions.append(condition)
         self._checkpoint(batch[-1])
 

@@ -16,13 +16,16 @@ import os
 import signal
 import threading
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from local.deployed_config import CEP_STAGE, DeployedFunction, deployed_functions
-from local.esm import LocalEventSourceMapping
+from local.esm import LocalEventSourceMapping, MappingStats
 from local.kinesis_event import function_arn
-from local.lambda_runtime import LocalFunction
+from local.lambda_runtime import ConcurrentFunction, LocalFunction
 from local.resources import client
 from local.stack import checkpoint_dir
 from pipeline_config.bundles import REPO_ROOT
@@ -34,6 +37,9 @@ RUNTIME_LOCALE = {"LANG": "en_US.UTF-8", "TZ": ":UTC"}
 PASSED_THROUGH = ("PATH", "POWERTOOLS_LOG_LEVEL")
 # Readings reach CEP rows in one pass: raw ingest, then the CEP stage, then CEP ingest.
 RUN_ORDER = ("raw", CEP_STAGE, "cep")
+# `esm` drains the raw stream's two consumers side by side (independent mappings, as on AWS), then the
+# CEP stream, which the CEP stage has filled by then.
+DRAIN_WAVES = (("raw", CEP_STAGE), ("cep",))
 
 
 def function_environment(function: DeployedFunction, state: LocalStackState) -> dict[str, str]:
@@ -74,19 +80,23 @@ def open_mappings(
     functions = dict(functions or deployed_functions())
     _check_matches_stack(functions, state)
     kinesis, s3 = client("kinesis", state.moto_endpoint), client("s3", state.moto_endpoint)
-    runtimes: list[LocalFunction] = []
+    runtimes: list[ConcurrentFunction] = []
+    mappings: dict[str, LocalEventSourceMapping] = {}
     try:
-        mappings = {}
         for role, function in sorted(functions.items(), key=lambda item: RUN_ORDER.index(item[0])):
-            name = function.mapping.function_name
-            runtime = LocalFunction(
-                name=name,
-                arn=function_arn(name, state.region, state.account),
-                handler=function.handler,
-                asset_dir=REPO_ROOT / function.asset_dir,
-                environment=(environment or {}).get(role) or function_environment(function, state),
-                memory_mb=function.memory_mb,
-                log_path=log_dir / f"lambda-{role}.log" if log_dir else None,
+            concurrency = _concurrency(kinesis, function.stream_name)
+            runtime = ConcurrentFunction(
+                partial(
+                    LocalFunction,
+                    name=function.mapping.function_name,
+                    arn=function_arn(function.mapping.function_name, state.region, state.account),
+                    handler=function.handler,
+                    asset_dir=REPO_ROOT / function.asset_dir,
+                    environment=(environment or {}).get(role) or function_environment(function, state),
+                    memory_mb=function.memory_mb,
+                    log_path=log_dir / f"lambda-{role}.log" if log_dir else None,
+                ),
+                concurrency,
             )
             runtime.start()  # every function's init runs at once, in the background
             runtimes.append(runtime)
@@ -98,11 +108,21 @@ def open_mappings(
                 config=function.mapping,
                 # Two functions read the raw stream: each mapping keeps its own checkpoints, as on AWS.
                 checkpoint_path=checkpoints / f"{function.stream_name}.{role}.json",
+                concurrency=concurrency,
             )
         yield mappings
     finally:
+        for mapping in mappings.values():
+            mapping.close()
         for runtime in runtimes:
             runtime.close()
+
+
+def _concurrency(kinesis: Any, stream_name: str) -> int:
+    """One invocation per shard at a time, as Lambda runs them, up to this machine's cores: more
+    environments than cores would only take turns on them."""
+    summary = kinesis.describe_stream_summary(StreamName=stream_name)["StreamDescriptionSummary"]
+    return max(1, min(int(summary.get("OpenShardCount") or 1), os.cpu_count() or 1))
 
 
 def _check_matches_stack(functions: Mapping[str, DeployedFunction], state: LocalStackState) -> None:
@@ -128,8 +148,8 @@ def run_mappings(*, follow: bool, state_path: Path = DEFAULT_STATE_PATH) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     with open_mappings(state, checkpoint_dir(state_path), log_dir=log_dir) as mappings:
         if not follow:
-            for role, mapping in mappings.items():
-                stats = mapping.run_until_idle()
+            drained = _drain(mappings)
+            for role, stats in drained.items():
                 print(
                     f"{role}: {stats.records_succeeded} delivered, {stats.records_kept} kept for replay "
                     f"in s3://{state.kept_bucket}, {stats.records_dropped} dropped "
@@ -138,6 +158,19 @@ def run_mappings(*, follow: bool, state_path: Path = DEFAULT_STATE_PATH) -> int:
             return 0
         _follow(mappings)
     return 0
+
+
+def _drain(mappings: Mapping[str, LocalEventSourceMapping]) -> dict[str, MappingStats]:
+    """Every mapping run until idle, wave after wave (DRAIN_WAVES), the mappings of a wave side by side."""
+    drained: dict[str, MappingStats] = {}
+    for wave in DRAIN_WAVES:
+        roles = [role for role in wave if role in mappings]
+        with ThreadPoolExecutor(max(1, len(roles)), thread_name_prefix="esm-drain") as pool:
+            for role, stats in zip(
+                roles, pool.map(lambda r: mappings[r].run_until_idle(), roles), strict=True
+            ):
+                drained[role] = stats
+    return {role: drained[role] for role in RUN_ORDER if role in drained}
 
 
 def _follow(mappings: Mapping[str, LocalEventSourceMapping]) -> None:

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import select
 import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -166,3 +167,50 @@ class LocalFunction:
         if self._answers is not None:
             self._answers.close()
         self._process, self._answers = None, None
+
+
+class ConcurrentFunction:
+    """Up to `size` execution environments of one function, started as concurrent invocations need them.
+
+    Lambda gives each shard of a mapping its own invocation, so several run at once, each in an
+    environment of its own; an environment serves one invocation at a time and is then reused (warm).
+    """
+
+    def __init__(self, make_environment: Callable[[], LocalFunction], size: int) -> None:
+        self._make, self._size = make_environment, max(1, size)
+        self._environments: list[LocalFunction] = []
+        self._idle: queue.SimpleQueue[LocalFunction] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+
+    @property
+    def cold_starts(self) -> int:
+        return sum(environment.cold_starts for environment in self._environments)
+
+    def start(self) -> None:
+        """Start the first environment now (its init runs while the caller does other work)."""
+        environment = self._take()
+        environment.start()
+        self._idle.put(environment)
+
+    def __call__(self, event: Mapping[str, Any], context: Any) -> Any:
+        environment = self._take()
+        try:
+            return environment(event, context)
+        finally:
+            self._idle.put(environment)
+
+    def close(self) -> None:
+        with self._lock:
+            for environment in self._environments:
+                environment.close()
+
+    def _take(self) -> LocalFunction:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            if len(self._environments) < self._size:
+                self._environments.append(self._make())
+                return self._environments[-1]
+        return self._idle.get()

@@ -1,5 +1,5 @@
-"""`python -m local.moto_server -H host -p port`: moto's server, its Kinesis made linear and its Glue
-version-checked first."""
+"""`python -m local.moto_server -H host -p port`: moto's server, first with its Kinesis made linear, its
+Glue version-checked and its recording limited to requests that change state."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import moto
 
-from local import glue_versions, kinesis_responses, linear_kinesis
+from local import glue_versions, kinesis_responses, linear_kinesis, moto_recording
 
 CHECKED_MOTO_VERSION = "5.2.5"  # the moto whose Kinesis and Glue UpdateTable parts were replaced
 
@@ -31,6 +31,7 @@ def install() -> None:
     linear_kinesis.install()
     kinesis_responses.install()
     glue_versions.install()
+    moto_recording.install()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -3,7 +3,8 @@ and the one explicit way to delete it all (`python -m local reset`).
 
 - The local Timestream writes to a DuckDB file: its tables and rows outlive the process.
 - moto keeps every resource (streams and their records, buckets and objects, queues) in the memory of
-  its process. moto's own recorder appends every request it serves to a file; a restarted moto server
+  its process. moto's own recorder appends every request that changes state (reads are skipped,
+  local/moto_recording.py) to a file; a restarted moto server
   replays that file (moto's `/moto-api/recorder/replay-recording`) and so holds the same streams with
   the same shards and sequence numbers, the same objects and the same queues. Replayed records get a new
   arrival time, and messages that were received and deleted from a queue come back.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from typing import Any
 
 from local.timestream.exceptions import ValidationException
@@ -31,6 +32,9 @@ TIME_UNIT_NANOS = {
 # Column names the query side owns; a dimension or measure may not take them.
 RESERVED_NAMES = ("time", "measure_name")
 RESERVED_PREFIXES = ("measure_value", "__ts_")
+# json.dumps builds a new encoder on every call with non-default separators: build each once.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":")).encode
+_PAYLOAD_JSON = json.JSONEncoder(separators=(",", ":"), default=str).encode
 _MERGED_FIELDS = (
     "MeasureName",
     "MeasureValue",
@@ -60,15 +64,25 @@ class Record:
     version: int
     is_multi: bool
 
-    @property
+    @cached_property
     def series_key(self) -> str:
         """Identity of the series: dimensions and measure name (time completes the record key)."""
-        return json.dumps([sorted(self.dimensions.items()), self.measure_name], separators=(",", ":"))
+        return _series_key(tuple(self.dimensions.items()), self.measure_name)
 
-    @property
+    @cached_property
     def payload(self) -> str:
         """The measure values as canonical text, to tell an identical re-write from a different value."""
-        return json.dumps(sorted(self.values.items()), default=str, separators=(",", ":"))
+        if not self.is_multi:
+            [(column, value)] = self.values.items()
+            if type(value) is float or type(value) is int:  # json.dumps writes both as repr()
+                return f'[["{column}",{value!r}]]'
+        return _PAYLOAD_JSON(sorted(self.values.items()))
+
+
+@lru_cache(maxsize=65_536)
+def _series_key(dimensions: tuple[tuple[str, str], ...], measure_name: str) -> str:
+    """Computed once per series, not per record: a fleet sends the same few thousand series all day."""
+    return _COMPACT_JSON([sorted(dimensions), measure_name])
 
 
 def check_record_count(records: Any) -> list[dict[str, Any]]:
@@ -174,7 +188,8 @@ def _parse_dimensions(raw: list[dict[str, Any]]) -> dict[str, str]:
         if (dimension.get("DimensionValueType") or "VARCHAR") != "VARCHAR":
             raise RecordProblem(f"Dimension {name!r}: DimensionValueType must be VARCHAR.")
         _check_name(name, "Dimension name", MAX_DIMENSION_NAME_BYTES)
-        if _utf8_length(value, f"Dimension {name!r} value") > MAX_DIMENSION_VALUE_BYTES:
+        short_ascii = value.isascii() and len(value) <= MAX_DIMENSION_VALUE_BYTES  # most values: no encode
+        if not short_ascii and _utf8_length(value, f"Dimension {name!r} value") > MAX_DIMENSION_VALUE_BYTES:
             raise RecordProblem(f"Dimension {name!r} value is longer than {MAX_DIMENSION_VALUE_BYTES} bytes.")
         if name in dimensions:
             raise RecordProblem(f"Dimension {name!r} appears twice in the record.")
@@ -206,7 +221,9 @@ def _parse_multi(
     return values, types
 
 
+@lru_cache(maxsize=16_384)
 def _check_name(name: str, what: str, max_bytes: int) -> None:
+    """Names repeat on every record (a pure check: a name that passed once passes again, from cache)."""
     if _utf8_length(name, what) > max_bytes:
         raise RecordProblem(f"{what} {name[:40]!r}... is longer than {max_bytes} bytes.")
     if name in RESERVED_NAMES or name.startswith(RESERVED_PREFIXES):
@@ -215,6 +232,8 @@ def _check_name(name: str, what: str, max_bytes: int) -> None:
 
 def _utf8_length(text: str, what: str) -> int:
     """Bytes of `text` in UTF-8; a lone surrogate (JSON `\\ud800`) is not text: the record is rejected."""
+    if text.isascii():
+        return len(text)
     try:
         return len(text.encode())
     except UnicodeEncodeError as error:

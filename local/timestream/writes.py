@@ -141,7 +141,10 @@ def _check_schema(record: Record, columns: dict[str, str], measure_types: dict[s
             f"Measure name {record.measure_name!r} already has type {known_type} in this table; "
             f"this record sends {record_type}."
         )
-    wanted = dict.fromkeys(record.dimensions, DIMENSION) | dict(record.types)
+    wanted = dict.fromkeys(record.dimensions, DIMENSION) | record.types
+    if all(columns.get(name) == kind for name, kind in wanted.items()):  # the usual record: known columns
+        measure_types.setdefault(record.measure_name, record_type)
+        return
     lowered = {name.lower(): name for name in columns}
     for name, kind in wanted.items():
         existing = columns.get(name)

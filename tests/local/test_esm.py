@@ -82,6 +82,7 @@ def mapping(
     tmp_path: Path,
     stream: str = "events",
     clock: Any = time.time,
+    concurrency: int = 1,
     **overrides: Any,
 ) -> LocalEventSourceMapping:
     kinesis, s3, bucket = aws
@@ -100,6 +101,7 @@ def mapping(
         config=MappingConfig(**{**config, **overrides}),
         checkpoint_path=tmp_path / "checkpoints.json",
         clock=clock,
+        concurrency=concurrency,
     )
 
 
@@ -354,3 +356,50 @@ def test_a_parent_shard_is_drained_before_its_children(aws: tuple[Any, Any, str]
     delivered = [data for batch in function.batches for _, data in batch]
     assert sorted(delivered) == PAYLOADS
     assert delivered[:5] == PAYLOADS[:5]
+
+
+def test_concurrent_shards_keep_each_shards_order_and_deliver_once(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """With shards invoked side by side and reads ahead, each record still arrives once, in shard order."""
+    # GIVEN a stream with three shards holding 60 records, one of which fails once
+    kinesis = aws[0]
+    kinesis.create_stream(StreamName="wide", ShardCount=3)
+    payloads = [f"key{i:03d}".encode() for i in range(60)]
+    put(kinesis, payloads, stream="wide")
+    function = RecordingFunction(report_once={payloads[10]})
+    # WHEN a concurrent mapping runs until idle with batches of 7
+    concurrent = mapping(aws, function, tmp_path, stream="wide", batch_size=7, concurrency=3)
+    try:
+        concurrent.run_until_idle()
+    finally:
+        concurrent.close()
+    # THEN every payload succeeded, only the failed batch's tail came twice, and shard order held
+    delivered = [data for batch in function.batches for _, data in batch]
+    assert sorted(set(delivered)) == sorted(payloads)
+    assert len(delivered) - len(payloads) <= 7
+    first_delivery: dict[str, list[int]] = {}
+    for event in function.events:
+        for record in event["Records"]:
+            shard, sequence = record["eventID"].split(":")[0], int(record["kinesis"]["sequenceNumber"])
+            if sequence not in first_delivery.setdefault(shard, []):
+                first_delivery[shard].append(sequence)
+    assert len(first_delivery) == 3
+    assert all(sequence == sorted(sequence) for sequence in first_delivery.values())
+
+
+def test_records_read_ahead_are_read_again_after_a_stop(aws: tuple[Any, Any, str], tmp_path: Path) -> None:
+    """A batch read ahead but never delivered is not checkpointed: the next mapping delivers it."""
+    # GIVEN a concurrent mapping stopped after one batch of 4, with the next batch read ahead
+    payloads = [f"r{i:02d}".encode() for i in range(20)]
+    put(aws[0], payloads)
+    first_function = RecordingFunction()
+    first = mapping(aws, first_function, tmp_path, concurrency=2)
+    first.poll_once()
+    first.close()
+    # WHEN a fresh mapping resumes from the same checkpoint file
+    second_function = RecordingFunction()
+    mapping(aws, second_function, tmp_path).run_until_idle()
+    # THEN together they delivered every record exactly once, in order
+    assert first_function.succeeded() == payloads[:4]
+    assert first_function.succeeded() + second_function.succeeded() == payloads

@@ -4,6 +4,7 @@ One holder of the stack's lock at a time; a killed holder's lock is taken over.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -126,6 +127,18 @@ def test_up_after_a_crash_keeps_the_data(settings: Settings, stack_with_data: St
     # THEN the data is still there
     assert started
     assert _rows(again) == 1 and _moto_data(again) == stack_with_data.moto_data
+
+
+def test_the_moto_recording_keeps_writes_and_skips_reads(stack_with_data: StackWithData) -> None:
+    """PutRecords and the S3 put are recorded for the replay; GetRecords, ListShards and gets are not."""
+    # GIVEN a stack whose moto served writes and then reads (the fixture reads its records back)
+    # WHEN its recording is read
+    lines = stack_data.moto_recording(stack_with_data.state_path).read_text(encoding="utf-8").splitlines()
+    entries = [json.loads(line) for line in lines]
+    targets = {entry["headers"].get("X-Amz-Target", entry["method"]) for entry in entries}
+    # THEN the writes are there and no read is
+    assert {"Kinesis_20131202.PutRecords", "PUT"} <= targets
+    assert not targets & {"Kinesis_20131202.GetRecords", "Kinesis_20131202.ListShards", "GET", "HEAD"}
 
 
 @pytest.mark.parametrize("server", ["timestream", "moto"])

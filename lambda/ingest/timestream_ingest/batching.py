@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from timestream_ingest.decoders.values import TimestreamRecord
@@ -16,6 +18,8 @@ MAX_RECORDS_PER_WRITE = 100  # Timestream's limit per WriteRecords call
 # Record attributes that may move to CommonAttributes when every record of a call has the same one.
 COMMON_SCALARS = ("MeasureName", "MeasureValueType", "Time", "TimeUnit", "Version")
 _ABSENT = object()
+DimensionKey = tuple[str, str]  # name, value (Timestream's only dimension type is VARCHAR)
+_DIMENSION_KEY = itemgetter("Name", "Value")
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,17 @@ class PendingRecord:
 
     source_index: int
     record: TimestreamRecord
+
+    @cached_property
+    def dimension_keys(self) -> tuple[DimensionKey, ...]:
+        """Each dimension's identity, in the record's order: computed once, read by sort and batching."""
+        return tuple(map(_DIMENSION_KEY, self.record.get("Dimensions", ())))
+
+    @cached_property
+    def series_key(self) -> tuple[Any, ...]:
+        """Series then time: neighbours in this order share dimensions and time."""
+        record = self.record
+        return (tuple(sorted(self.dimension_keys)), record.get("MeasureName", ""), int(record.get("Time", 0)))
 
 
 @dataclass(frozen=True)
@@ -37,7 +52,7 @@ class Batch:
 
 def plan_batches(items: Sequence[PendingRecord], size: int = MAX_RECORDS_PER_WRITE) -> list[Batch]:
     """Every item in exactly one batch of at most `size`, ordered so batches share the most."""
-    ordered = sorted(items, key=_series_key)
+    ordered = sorted(items, key=attrgetter("series_key"))
     return [make_batch(ordered[start : start + size]) for start in range(0, len(ordered), size)]
 
 
@@ -47,46 +62,47 @@ def make_batch(items: Sequence[PendingRecord]) -> Batch:
     if len(records) < 2:
         return Batch(tuple(items), [dict(record) for record in records])
     common: TimestreamRecord = {}
-    shared_dimensions = _shared_dimensions(records)
-    if shared_dimensions:
-        common["Dimensions"] = shared_dimensions
+    shared = _shared_dimension_keys(items)
+    if shared:
+        first = items[0]
+        common["Dimensions"] = [
+            d
+            for d, key in zip(first.record["Dimensions"], first.dimension_keys, strict=True)
+            if key in shared
+        ]
     for key in COMMON_SCALARS:
         seen = {_hashable(record.get(key, _ABSENT)) for record in records}
         if len(seen) == 1 and _ABSENT not in seen:
             common[key] = records[0][key]
-    return Batch(tuple(items), [_without(record, common) for record in records], common)
+    return Batch(tuple(items), [_without(item, common, shared) for item in items], common)
 
 
-def _series_key(item: PendingRecord) -> tuple[Any, ...]:
-    record = item.record
-    dims = tuple(sorted((d["Name"], d["Value"]) for d in record.get("Dimensions", ())))
-    return (dims, record.get("MeasureName", ""), int(record.get("Time", 0)))
-
-
-def _shared_dimensions(records: Sequence[TimestreamRecord]) -> list[dict[str, str]]:
-    first, *rest = records
-    shared = {_dimension_key(d) for d in first.get("Dimensions", ())}
-    for record in rest:
-        shared &= {_dimension_key(d) for d in record.get("Dimensions", ())}
+def _shared_dimension_keys(items: Sequence[PendingRecord]) -> frozenset[DimensionKey]:
+    first, *rest = items
+    shared = set(first.dimension_keys)
+    for item in rest:
+        shared.intersection_update(item.dimension_keys)
         if not shared:
-            return []
-    return [d for d in first.get("Dimensions", ()) if _dimension_key(d) in shared]
+            break
+    return frozenset(shared)
 
 
-def _without(record: TimestreamRecord, common: TimestreamRecord) -> TimestreamRecord:
+def _without(
+    item: PendingRecord, common: TimestreamRecord, lifted: frozenset[DimensionKey]
+) -> TimestreamRecord:
+    record = item.record
     stripped = {key: value for key, value in record.items() if key not in common or key == "Dimensions"}
-    if "Dimensions" in common:
-        lifted = {_dimension_key(d) for d in common["Dimensions"]}
-        remaining = [d for d in record.get("Dimensions", ()) if _dimension_key(d) not in lifted]
+    if lifted:
+        remaining = [
+            d
+            for d, key in zip(record.get("Dimensions", ()), item.dimension_keys, strict=True)
+            if key not in lifted
+        ]
         if remaining:
             stripped["Dimensions"] = remaining
         else:
             stripped.pop("Dimensions", None)
     return stripped
-
-
-def _dimension_key(dimension: dict[str, str]) -> tuple[str, str, str]:
-    return (dimension["Name"], dimension["Value"], dimension.get("DimensionValueType", "VARCHAR"))
 
 
 def _hashable(value: Any) -> Any:

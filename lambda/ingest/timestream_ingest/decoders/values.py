@@ -145,7 +145,7 @@ def dimensions(pairs: Mapping[str, Any], where: str) -> list[dict[str, str]]:
             check_bytes(name, MAX_DIMENSION_NAME_BYTES, f"{where}.{name} (name)")
         if len(text) > MAX_DIMENSION_VALUE_BYTES or not text.isascii():
             check_bytes(text, MAX_DIMENSION_VALUE_BYTES, f"{where}.{name}")
-        result.append({"Name": name, "Value": text, "DimensionValueType": "VARCHAR"})
+        result.append({"Name": name, "Value": text})  # DimensionValueType VARCHAR is the default: not sent
     return result
 
 
