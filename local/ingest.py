@@ -166,10 +166,7 @@ def _drain(mappings: Mapping[str, LocalEventSourceMapping]) -> dict[str, Mapping
     for wave in DRAIN_WAVES:
         roles = [role for role in wave if role in mappings]
         with ThreadPoolExecutor(max(1, len(roles)), thread_name_prefix="esm-drain") as pool:
-            for role, stats in zip(
-                roles, pool.map(lambda r: mappings[r].run_until_idle(), roles), strict=True
-            ):
-                drained[role] = stats
+            drained |= zip(roles, pool.map(lambda role: mappings[role].run_until_idle(), roles), strict=True)
     return {role: drained[role] for role in RUN_ORDER if role in drained}
 
 

@@ -15,6 +15,7 @@ sequence of {"Data": [...]} rows every other reader of a page expects.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 QUERY_BEFORE_PARSE = "before-parse.timestream-query.Query"
 _HANDLER_ID = "timestream_pipeline.query_parser"
-_PAGE_SCHEMA: pa.Schema | None = None
 
 
 def read_pages_directly(client: Any) -> Any:
@@ -43,20 +43,18 @@ def _before_parse(response_dict: dict[str, Any], customized_response_dict: dict[
         response_dict["body"] = b"{}"
 
 
+@functools.cache
 def page_schema() -> pa.Schema:
     """The members of a scalar-only Query page, as Arrow types (built once, on first use)."""
-    global _PAGE_SCHEMA
-    if _PAGE_SCHEMA is None:
-        import pyarrow as pa
+    import pyarrow as pa
 
-        datum = pa.struct([("ScalarValue", pa.string()), ("NullValue", pa.bool_())])
-        column = pa.struct([("Name", pa.string()), ("Type", pa.struct([("ScalarType", pa.string())]))])
-        status = pa.struct([("ProgressPercentage", pa.float64()), ("CumulativeBytesScanned", pa.int64()),
-                            ("CumulativeBytesMetered", pa.int64())])  # fmt: skip
-        _PAGE_SCHEMA = pa.schema([("QueryId", pa.string()), ("NextToken", pa.string()),
-                                  ("Rows", pa.list_(pa.struct([("Data", pa.list_(datum))]))),
-                                  ("ColumnInfo", pa.list_(column)), ("QueryStatus", status)])  # fmt: skip
-    return _PAGE_SCHEMA
+    datum = pa.struct([("ScalarValue", pa.string()), ("NullValue", pa.bool_())])
+    column = pa.struct([("Name", pa.string()), ("Type", pa.struct([("ScalarType", pa.string())]))])
+    status = pa.struct([("ProgressPercentage", pa.float64()), ("CumulativeBytesScanned", pa.int64()),
+                        ("CumulativeBytesMetered", pa.int64())])  # fmt: skip
+    return pa.schema([("QueryId", pa.string()), ("NextToken", pa.string()),
+                      ("Rows", pa.list_(pa.struct([("Data", pa.list_(datum))]))),
+                      ("ColumnInfo", pa.list_(column)), ("QueryStatus", status)])  # fmt: skip
 
 
 def parse_page(body: bytes) -> dict[str, Any] | None:

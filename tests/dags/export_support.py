@@ -130,21 +130,16 @@ def plain_export_dag(name: str, fmt: str = "parquet") -> Any:
 
 
 def lake_catalog(moto_url: str, monkeypatch: Any) -> Any:
-    """The lake's Iceberg catalog as MWAA has it: Glue (moto's, beside the lake bucket), no pyiceberg config.
-
-    What the CDK app deploys is there too: the lake database and the reference files. Glue rather than
-    the local stack's SQLite catalog: it is the deployed path, and it runs on Airflow 3.0's SQLAlchemy 1.4.
-    """
-    from lake.reference import TABLES
+    """The lake's Iceberg catalog as MWAA opens it: Glue (moto's, beside the lake bucket), no pyiceberg
+    configuration. What the CDK app deploys is provisioned first, as the local stack does it."""
+    from local.lake_catalog import provision_lake
     from timestream_pipeline.iceberg_catalog import open_catalog
 
     for key in [key for key in os.environ if key.startswith("PYICEBERG_")]:
         monkeypatch.delenv(key)
-    s3 = s3_client(moto_url)
-    for table in TABLES:
-        s3.upload_file(str(table.file), BUCKET, table.key_prefix + table.file.name)
-    glue = boto3.client("glue", endpoint_url=moto_url, region_name=names.LOCAL_REGION)
-    glue.create_database(DatabaseInput={"Name": dag_names.lake_database_name(SETTINGS.database)})
+    provision_lake(
+        s3_client(moto_url), moto_endpoint=moto_url, bucket=BUCKET, timestream_database=SETTINGS.database
+    )
     return open_catalog(dag_names.DEFAULT_AWS_CONN_ID)
 
 
