@@ -15,6 +15,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from local import processes, stack_data
 from local.resources import client, provision
 from local.stack_data import checkpoint_dir
@@ -32,7 +34,14 @@ class StackNotRunningError(RuntimeError):
 
 
 class InProcessStack:
-    """Both servers on threads of this process, resources provisioned; use as a context manager."""
+    """Both servers on threads of this process, resources provisioned; use as a context manager.
+
+    moto keeps its accounts in module globals, so every moto server of a process shares them: a stack
+    started after another would read the streams, buckets and tables the first one left. `start` therefore
+    empties moto first, and only one in-process stack may run at a time.
+    """
+
+    _running: InProcessStack | None = None
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -51,6 +60,8 @@ class InProcessStack:
         from local import moto_server
         from local.timestream import TimestreamServer
 
+        if InProcessStack._running is not None:
+            raise RuntimeError("an in-process local stack is already running: stop that one first")
         moto_server.install()
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
@@ -58,7 +69,9 @@ class InProcessStack:
         self._moto.start()
         host, port = self._moto.get_host_and_port()
         moto_endpoint = f"http://{host}:{port}"
+        InProcessStack._running = self
         try:
+            requests.post(f"{moto_endpoint}/moto-api/reset", timeout=30).raise_for_status()
             self._timestream = TimestreamServer(
                 db_path=None, host=processes.HOST, port=0, s3_endpoint_url=moto_endpoint
             )
@@ -77,6 +90,8 @@ class InProcessStack:
         if self._moto is not None:
             self._moto.stop()
             self._moto = None
+        if InProcessStack._running is self:
+            InProcessStack._running = None
 
 
 def running_state(state_path: Path = DEFAULT_STATE_PATH) -> LocalStackState | None:
