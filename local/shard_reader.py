@@ -6,10 +6,15 @@ from typing import Any
 
 from local.checkpoints import CheckpointStore, ShardCheckpoints
 from local.kinesis_event import StreamRecord
+from local.kinesis_wire import WIRE_RECORDS, keep_records_as_sent
 
 
 class ShardReader:
-    """GetRecords batches per shard; a shard is read once its parents are finished (resharding order)."""
+    """GetRecords batches per shard; a shard is read once its parents are finished (resharding order).
+
+    `kinesis`'s GetRecords answers keep their records as sent from now on (kinesis_wire.py): base64
+    text and epoch seconds, as the Lambda event carries them.
+    """
 
     def __init__(
         self,
@@ -21,7 +26,7 @@ class ShardReader:
         batch_size: int,
         starting_position: str,
     ) -> None:
-        self._kinesis, self.stream_arn, self._store = kinesis, stream_arn, store
+        self._kinesis, self.stream_arn, self._store = keep_records_as_sent(kinesis), stream_arn, store
         self.checkpoints = checkpoints
         self._batch_size, self._starting_position = batch_size, starting_position
         self._iterators: dict[str, str] = {}
@@ -59,7 +64,7 @@ class ShardReader:
             self._store.save(self.checkpoints)
         else:
             self._iterators[shard_id] = next_iterator
-        return [StreamRecord.from_get_records(shard_id, record) for record in response["Records"]]
+        return [StreamRecord.from_wire(shard_id, record) for record in response[WIRE_RECORDS]]
 
     def _new_iterator(self, shard_id: str) -> str:
         after = self.checkpoints.sequence_numbers.get(shard_id)
