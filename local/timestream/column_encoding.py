@@ -54,8 +54,9 @@ def column_info(names: list[str], table: pa.Table) -> list[dict[str, Any]]:
     return infos
 
 
-def encode_row_texts(table: pa.Table, infos: list[dict[str, Any]]) -> pa.Array:
-    """One `{"Data":[...]}` text per row of `table` (or of any slice of it: the types come from `infos`)."""
+def encode_row_texts(table: pa.Table, infos: list[dict[str, Any]], suffix: str = "") -> pa.Array:
+    """One `{"Data":[...]}` text (then `suffix`) per row of `table`, or of any slice of it: the types come
+    from `infos`."""
     cells = [
         datum_texts(table.column(i).combine_chunks(), info["Type"]).cast(pa.large_string())
         for i, info in enumerate(infos)
@@ -65,7 +66,7 @@ def encode_row_texts(table: pa.Table, infos: list[dict[str, Any]]) -> pa.Array:
     pieces: list[Any] = [_large('{"Data":[')]
     for number, cell in enumerate(cells):
         pieces += [_large(","), cell] if number else [cell]
-    return pc.binary_join_element_wise(*pieces, _large("]}"), _large(""))
+    return pc.binary_join_element_wise(*pieces, _large("]}" + suffix), _large(""))
 
 
 def _large(text: str) -> pa.Scalar:

@@ -16,11 +16,10 @@ from typing import Any
 import pyarrow as pa
 
 from local.timestream.column_encoding import compact
-from local.timestream.encoded_rows import EncodedRows
+from local.timestream.encoded_rows import MAX_PAGE_BYTES, EncodedRows
 from local.timestream.exceptions import ValidationException
 from local.timestream.wire import RawJSON
 
-MAX_PAGE_BYTES = 1024 * 1024
 MAX_ROWS_RANGE = (1, 1000)
 MAX_PENDING_QUERIES = 200
 
@@ -103,7 +102,7 @@ class ResultPages:
             result.position = end
             response: dict[str, Any] = {
                 "QueryId": result.query_id,
-                "Rows": RawJSON(rows),
+                "Rows": RawJSON(*rows),
                 "ColumnInfo": result.column_info,
                 "QueryStatus": {
                     "ProgressPercentage": 100.0,

@@ -71,7 +71,8 @@ class TimestreamService:
         if unload:
             return self._unload(query_string, unload, names, table, max_rows)
         info = column_encoding.column_info(names, table)
-        pending = self.pages.start(query_string, info, EncodedRows.of_table(table, info), table.nbytes)
+        rows = EncodedRows.of_table(table, info, max_rows)
+        pending = self.pages.start(query_string, info, rows, table.nbytes)
         return self.pages.next_page(pending, max_rows)
 
     def _unload(

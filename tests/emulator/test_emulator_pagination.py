@@ -96,7 +96,7 @@ def test_pages_hold_at_most_one_megabyte_of_rows_and_at_least_one_row() -> None:
 def test_a_result_larger_than_the_first_encoded_chunk_pages_every_row_once(query_client: Any) -> None:
     """Rows encoded on the background thread (beyond the first chunk) come in order, in pages of
     MaxRows and in pages filled to 1 MB, across every chunk boundary."""
-    # GIVEN a result of 30,000 rows (chunks of 4096, 8192 and the rest)
+    # GIVEN a result of 30,000 rows (a first chunk for the first page, then the rest)
     sql = "SELECT n, lpad('', 40, 'x') AS pad FROM UNNEST(sequence(1, 30000)) AS t(n) ORDER BY n"
     for options in ({"MaxRows": 1000}, {}):
         # WHEN every page is read
@@ -107,21 +107,16 @@ def test_a_result_larger_than_the_first_encoded_chunk_pages_every_row_once(query
         assert len(pages) == (30 if options else 3)
 
 
-def encoded(texts: list[str], encode: Any = None) -> EncodedRows:
-    rows = pa.array(texts, pa.large_string())
-    return EncodedRows(len(texts), encode or (lambda start, stop: rows.slice(start, stop - start)))
-
-
 def test_one_megabyte_pages_of_an_encoded_result_are_full_across_chunk_boundaries() -> None:
     """Each 1 MB page holds every row that fits, whichever chunks the rows were encoded in."""
-    # GIVEN 20,000 rows of 300 bytes (about 3,500 to a page: pages span the chunks of 4096 and 8192)
+    # GIVEN 20,000 rows of 300 bytes (about 3,500 to a page: the second page spans both chunks)
     texts = [json.dumps({"Data": [{"ScalarValue": f"{n:06d}" + "x" * 270}]}) for n in range(20_000)]
-    rows = encoded(texts)
+    rows = EncodedRows.of_texts(pa.array(texts, pa.large_string()))
     # WHEN every page is taken
     pages, start = [], 0
     while start < len(texts):
-        text, start = rows.page(start, None, MAX_PAGE_BYTES)
-        pages.append(text)
+        pieces, start = rows.page(start, None, MAX_PAGE_BYTES)
+        pages.append(b"".join(pieces))
     # THEN every page is at most 1 MB, and one more row would not have fitted
     assert all(len(page) <= MAX_PAGE_BYTES < len(page) + len(texts[0]) + 1 for page in pages[:-1])
     assert [row for page in pages for row in json.loads(page)] == [json.loads(text) for text in texts]
@@ -129,20 +124,19 @@ def test_one_megabyte_pages_of_an_encoded_result_are_full_across_chunk_boundarie
 
 def test_a_failure_while_encoding_ahead_is_raised_by_the_page_that_needs_the_rows() -> None:
     """An encoding error on the background thread is not lost: the first page whose rows it held raises it."""
-    # GIVEN rows whose second chunk cannot be encoded
-    texts = pa.array(['{"Data":[]}'] * 5000, pa.large_string())
+    # GIVEN rows whose first page (of 1000) is encoded, and whose later rows cannot be
+    texts = pa.array(['{"Data":[]},'] * 5000, pa.large_string())  # each row with its comma
 
     def encode(start: int, stop: int) -> pa.Array:
         if start:
-            raise ValueError("cannot encode row 4096")
+            raise ValueError("cannot encode row 1000")
         return texts.slice(start, stop - start)
 
-    rows = encoded(texts.to_pylist(), encode)
-    # WHEN the pages are read THEN the first chunk's pages come, and the page after it raises the error
+    rows = EncodedRows(len(texts), encode, first_page_rows=1000)
+    # WHEN the pages are read THEN the first page comes, and the next one raises the error
     assert rows.page(0, 1000, MAX_PAGE_BYTES)[1] == 1000
-    assert rows.page(3000, 1000, MAX_PAGE_BYTES)[1] == 4000
-    with pytest.raises(ValueError, match="row 4096"):
-        rows.page(4000, 1000, MAX_PAGE_BYTES)
+    with pytest.raises(ValueError, match="row 1000"):
+        rows.page(1000, 1000, MAX_PAGE_BYTES)
 
 
 def test_cancelling_a_query_whose_rows_are_still_being_encoded_ends_it(query_client: Any) -> None:
