@@ -10,7 +10,7 @@ DevOps generator's varied single-measure records in 100-record calls, as the ing
 the comparison inserts the same rows as one Arrow table into an in-memory DuckDB. For the query,
 1,000,000 records are bulk-loaded straight into the server's DuckDB file first (writing them through
 the API would take minutes); the server's answer is read as the export task reads it (`query_parser`,
-then Arrow batches) and by boto3's paginator.
+then Arrow batches; 1 MB pages, and pages of MaxRows=1000 for comparison) and by boto3's paginator.
 """
 
 from __future__ import annotations
