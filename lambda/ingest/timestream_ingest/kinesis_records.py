@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import binascii
-from base64 import b64decode
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -72,7 +71,8 @@ class SourceRecord:
     def payload(self) -> bytes:
         """The producer's bytes (Lambda base64-encodes every Kinesis record once)."""
         try:
-            return b64decode(self.data_base64, validate=True)
+            # base64.b64decode(validate=True) without its wrapper: ASCII text only, no stray characters
+            return binascii.a2b_base64(self.data_base64, strict_mode=True)
         except (binascii.Error, ValueError) as error:
             raise UndecodableError(f"kinesis.data is not valid base64 ({error})") from None
 

@@ -13,15 +13,13 @@ payload holding a `\\u` escape), so the common payload pays nothing for them.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from timestream_ingest.decoders import alarm, cep, devops_single, devops_wide, generic, sensor
 from timestream_ingest.decoders.text_rules import check_storable_text
@@ -49,8 +47,7 @@ _FORMAT_BY_KEYS_LIMIT = 1_000
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     format: str
     records: list[TimestreamRecord]
 
@@ -133,7 +130,7 @@ def _parsed_or_explained(text: str) -> Any:
 
 def _unwrapped(text: str) -> str:
     try:
-        inner = base64.b64decode(text, validate=True)
+        inner = binascii.a2b_base64(text, strict_mode=True)  # b64decode(validate=True), unwrapped
         return inner.decode("utf-8").strip()
     except (binascii.Error, ValueError):
         if text.startswith(_BYTE_ORDER_MARK):

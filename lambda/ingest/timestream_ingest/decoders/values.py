@@ -47,6 +47,8 @@ DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP, MULTI = (
 SCALAR_TYPES = (DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP)
 TIME_UNITS = ("MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS")
 _BIGINT_RANGE = range(-(2**63), 2**63)
+_BIGINT_LIMIT = 2**63
+_BIGINT_DIGITS = len(str(_BIGINT_LIMIT))  # fewer digits than 2**63 has: always in range
 _INTEGER_TEXT = re.compile(r"-?[0-9]+")
 _BOOLEANS = {"true": "true", "false": "false"}
 
@@ -106,6 +108,10 @@ def boolean_value(raw: Any, field: str) -> str:
 
 def timestamp_value(raw: Any, field: str) -> str:
     """A TIMESTAMP measure: a non-negative epoch integer."""
+    if type(raw) is int and 0 <= raw < _BIGINT_LIMIT:  # the common cases first, as bigint_value renders them
+        return str(raw)
+    if type(raw) is str and raw.isdigit() and raw.isascii() and raw[0] != "0" and len(raw) < _BIGINT_DIGITS:
+        return raw
     value = bigint_value(raw, field)
     if value.startswith("-"):
         raise InvalidValueError(field, f"{raw!r} is before 1970", "send a non-negative epoch time")
