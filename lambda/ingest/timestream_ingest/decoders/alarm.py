@@ -18,6 +18,9 @@ FIELDS = ("id", "status", "time", "location", "sensor")
 REQUIRED = ("status", "time", "location", "sensor")
 _FIELD_BOUNDARY = re.compile(r"\|\|(?=(?:" + "|".join(FIELDS) + r")=)")
 _LINE_START = re.compile(r"(?:" + "|".join(FIELDS) + r")=")
+# The tutorial's own line: every field once, in FIELDS order. With exactly len(FIELDS) - 1 "||" in the
+# line, no value holds one, so this match and the general split below read the same fields.
+_TUTORIAL_LINE = re.compile(r"\|\|".join(f"{field}=(.*)" for field in FIELDS), re.DOTALL)
 
 
 def looks_like(text: str) -> bool:
@@ -26,14 +29,9 @@ def looks_like(text: str) -> bool:
 
 
 def decode(text: str) -> list[values.TimestreamRecord]:
-    fields: dict[str, str] = {}
-    for part in _FIELD_BOUNDARY.split(text.strip()):
-        key, separator, value = part.partition("=")
-        if not separator or key not in FIELDS:
-            raise UndecodableError(f"alarm line field {part[:40]!r} is not one of {'/'.join(FIELDS)}=<value>")
-        if key in fields:
-            raise UndecodableError(f"alarm line holds {key}= twice; send each field once")
-        fields[key] = value
+    text = text.strip()
+    tutorial = _TUTORIAL_LINE.fullmatch(text) if text.count("||") == len(FIELDS) - 1 else None
+    fields = dict(zip(FIELDS, tutorial.groups(), strict=True)) if tutorial else _fields(text)
     missing = [key for key in REQUIRED if key not in fields]
     if missing:
         raise InvalidValueError(missing[0], "is missing from the alarm line", f"send {'||'.join(FIELDS)}")
@@ -41,3 +39,15 @@ def decode(text: str) -> list[values.TimestreamRecord]:
     status = values.varchar_value(fields["status"], "status")
     time = values.epoch_time(fields["time"], "time")
     return [values.single_measure(dims, names.ALARM_MEASURE, status, values.VARCHAR, time, "MILLISECONDS")]
+
+
+def _fields(text: str) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for part in _FIELD_BOUNDARY.split(text):
+        key, separator, value = part.partition("=")
+        if not separator or key not in FIELDS:
+            raise UndecodableError(f"alarm line field {part[:40]!r} is not one of {'/'.join(FIELDS)}=<value>")
+        if key in fields:
+            raise UndecodableError(f"alarm line holds {key}= twice; send each field once")
+        fields[key] = value
+    return fields
