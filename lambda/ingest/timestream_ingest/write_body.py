@@ -24,7 +24,8 @@ from typing import Any
 
 _OPERATION = "timestream-write.WriteRecords"
 _CONTEXT_KEY = "timestream_ingest.write_body"
-_encode = json.JSONEncoder(separators=(",", ":")).encode  # botocore's encoder settings, compact
+# botocore's encoder settings, compact; decoders build trees without cycles, so none is looked for.
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def install(client: Any) -> None:
