@@ -28,6 +28,7 @@ from timestream_ingest.exceptions import DecodeError, QuarantineReason, Undecoda
 
 MAX_UNWRAP = 2
 FUTURE_TOLERANCE = timedelta(minutes=15)  # Timestream rejects records further ahead than this
+_FUTURE_TOLERANCE_NS = FUTURE_TOLERANCE // timedelta(microseconds=1) * 1_000
 JsonDecoder = Callable[[dict[str, Any]], list[TimestreamRecord]]
 
 JSON_FORMATS: dict[str, tuple[frozenset[str], JsonDecoder]] = {
@@ -145,7 +146,7 @@ def _unwrapped(text: str) -> str:
 def _check_not_in_future(record: TimestreamRecord, now_ns: int) -> None:
     unit = record.get("TimeUnit", "MILLISECONDS")
     ahead_ns = int(record["Time"]) * _NANOS_PER_UNIT[unit] - now_ns
-    if ahead_ns > FUTURE_TOLERANCE.total_seconds() * 10**9:
+    if ahead_ns > _FUTURE_TOLERANCE_NS:
         raise DecodeError(
             QuarantineReason.FUTURE_TIMESTAMP,
             f"time {record['Time']} {unit} is {ahead_ns / 60e9:.1f} min in the future; Timestream "
