@@ -102,7 +102,7 @@ def timestream_client(plan: ExportPlan) -> Any:
 
 
 def export_query(plan: ExportPlan, spec: ExportSpec, s3: Any) -> Written:
-    """query mode: stream result pages into rolling part files, upload them; memory stays one page."""
+    """query mode: stream result pages into rolling part files, upload them; memory stays two pages."""
     from timestream_pipeline.hour_partition import upload_files
     from timestream_pipeline.part_writer import RollingPartWriter
     from timestream_pipeline.query_pages import arrow_schema, iter_query_pages, page_to_batch

@@ -1,11 +1,13 @@
 """Timestream query results, page by page, as Arrow record batches with the export's declared schema.
 
-Bounded memory: one page (at most 1000 rows / 1 MB) is converted at a time; nothing collects the hour.
+Bounded memory: one page (at most 1 MB) is converted at a time while the next one is fetched; nothing
+collects the hour.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from timestream_pipeline.exports import Column
@@ -13,28 +15,42 @@ from timestream_pipeline.exports import Column
 if TYPE_CHECKING:
     import pyarrow as pa
 
-MAX_ROWS_PER_PAGE = 1000  # Timestream's maximum MaxRows
+
+_LOOP_MESSAGE = "Timestream returned the same NextToken twice; stopping to avoid a loop"
 
 
 class QueryResultError(RuntimeError):
     """The query's results do not match what exports.toml declares for the export."""
 
 
-def iter_query_pages(client: Any, sql: str, *, max_rows: int = MAX_ROWS_PER_PAGE) -> Iterator[dict]:
-    """Every page of one query; the first page may hold only a NextToken (Timestream still working)."""
-    token: str | None = None
-    while True:
-        request: dict[str, Any] = {"QueryString": sql, "MaxRows": max_rows}
-        if token:
-            request["NextToken"] = token
-        page = client.query(**request)
-        yield page
-        next_token = page.get("NextToken")
-        if not next_token:
-            return
-        if next_token == token:
-            raise QueryResultError("Timestream returned the same NextToken twice; stopping to avoid a loop")
-        token = next_token
+def iter_query_pages(client: Any, sql: str, *, max_rows: int | None = None) -> Iterator[dict]:
+    """Every page of one query; the first page may hold only a NextToken (Timestream still working).
+
+    Without `max_rows` Timestream fills each page up to its 1 MB limit: the fewest requests. The next
+    page is requested (on a thread, with the same client) as soon as a page's NextToken is known, so
+    fetching and parsing it overlaps the caller's work on the page just yielded: at most two pages are
+    held at once. A failed request raises when its page is reached.
+    """
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="timestream-pages") as fetcher:
+        pending: Future[dict] | None = fetcher.submit(_query, client, sql, max_rows, None)
+        token: str | None = None
+        while pending is not None:
+            page = pending.result()
+            next_token = page.get("NextToken")
+            if next_token and next_token == token:
+                raise QueryResultError(_LOOP_MESSAGE)
+            pending = fetcher.submit(_query, client, sql, max_rows, next_token) if next_token else None
+            token = next_token
+            yield page
+
+
+def _query(client: Any, sql: str, max_rows: int | None, token: str | None) -> dict:
+    request: dict[str, Any] = {"QueryString": sql}
+    if max_rows is not None:
+        request["MaxRows"] = max_rows
+    if token:
+        request["NextToken"] = token
+    return client.query(**request)
 
 
 def arrow_schema(columns: Sequence[Column]) -> pa.Schema:

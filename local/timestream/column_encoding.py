@@ -40,19 +40,33 @@ def compact(value: Any) -> str:
 
 def encode_columns(names: list[str], table: pa.Table) -> tuple[list[dict[str, Any]], pa.Array]:
     """(ColumnInfo, one `{"Data":[...]}` text per row) for a result table."""
-    infos, cells = [], []
+    infos = column_info(names, table)
+    return infos, encode_row_texts(table, infos)
+
+
+def column_info(names: list[str], table: pa.Table) -> list[dict[str, Any]]:
+    """The ColumnInfo of a result; an interval column's type depends on all of its values."""
+    infos = []
     for i, name in enumerate(names):
-        column = table.column(i).combine_chunks()
+        column = table.column(i)
         year_month = pa.types.is_interval(column.type) and whole_months(column)
-        kind = column_type(column.type, year_month)
-        infos.append({"Name": name, "Type": kind})
-        cells.append(datum_texts(column, kind).cast(pa.large_string()))
+        infos.append({"Name": name, "Type": column_type(column.type, year_month)})
+    return infos
+
+
+def encode_row_texts(table: pa.Table, infos: list[dict[str, Any]], suffix: str = "") -> pa.Array:
+    """One `{"Data":[...]}` text (then `suffix`) per row of `table`, or of any slice of it: the types come
+    from `infos`."""
+    cells = [
+        datum_texts(table.column(i).combine_chunks(), info["Type"]).cast(pa.large_string())
+        for i, info in enumerate(infos)
+    ]
     if not cells:
-        return infos, pa.array([], pa.large_string())
+        return pa.array([], pa.large_string())
     pieces: list[Any] = [_large('{"Data":[')]
     for number, cell in enumerate(cells):
         pieces += [_large(","), cell] if number else [cell]
-    return infos, pc.binary_join_element_wise(*pieces, _large("]}"), _large(""))
+    return pc.binary_join_element_wise(*pieces, _large("]}" + suffix), _large(""))
 
 
 def _large(text: str) -> pa.Scalar:

@@ -1,13 +1,12 @@
 """Query result pages: MaxRows/NextToken paging with Timestream's 1 MB page limit.
 
-A result is held as one JSON text per row (`column_encoding`); the byte offset after each row is
-computed once, so a page's extent is a binary search and its Rows are the texts joined.
+A result is held as one JSON text per row (`encoded_rows`, encoded ahead of the pages); a page's Rows
+are its rows' texts joined. A query runs once: its later pages come from the held result by QueryId.
 """
 
 from __future__ import annotations
 
 import base64
-import bisect
 import threading
 import uuid
 from collections import OrderedDict
@@ -15,13 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from local.timestream.column_encoding import compact
+from local.timestream.encoded_rows import MAX_PAGE_BYTES, EncodedRows
 from local.timestream.exceptions import ValidationException
 from local.timestream.wire import RawJSON
 
-MAX_PAGE_BYTES = 1024 * 1024
 MAX_ROWS_RANGE = (1, 1000)
 MAX_PENDING_QUERIES = 200
 
@@ -30,9 +28,9 @@ def new_query_id() -> str:
     return f"local-{uuid.uuid4().hex}"
 
 
-def row_texts(rows: list[dict[str, Any]]) -> pa.Array:
+def row_texts(rows: list[dict[str, Any]]) -> EncodedRows:
     """Row texts for a small answer built as dictionaries (catalog statements, UNLOAD's summary)."""
-    return pa.array([compact(row) for row in rows], pa.large_string())
+    return EncodedRows.of_texts(pa.array([compact(row) for row in rows], pa.large_string()))
 
 
 @dataclass
@@ -42,15 +40,10 @@ class PendingResult:
     query_id: str
     query_string: str
     column_info: list[dict[str, Any]]
-    rows: pa.Array  # one `{"Data":[...]}` JSON text per row
+    rows: EncodedRows  # one `{"Data":[...]}` JSON text per row
     position: int = 0
     scanned_bytes: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
-    ends: list[int] = field(init=False)  # bytes of the rows up to and including each one, with commas
-
-    def __post_init__(self) -> None:
-        sizes = pc.add(pc.binary_length(self.rows).cast(pa.int64()), 1)
-        self.ends = pc.cumulative_sum(sizes).to_pylist() if len(self.rows) else []
 
 
 class ResultPages:
@@ -64,7 +57,7 @@ class ResultPages:
         self,
         query_string: str,
         column_info: list[dict],
-        rows: pa.Array,
+        rows: EncodedRows,
         scanned: int,
         *,
         query_id: str | None = None,
@@ -75,7 +68,7 @@ class ResultPages:
         with self._lock:
             self._pending[result.query_id] = result
             while len(self._pending) > MAX_PENDING_QUERIES:
-                self._pending.popitem(last=False)
+                self._pending.popitem(last=False)[1].rows.stop()
         return result
 
     def resume(self, query_string: str, token: str) -> PendingResult:
@@ -95,22 +88,21 @@ class ResultPages:
 
     def cancel(self, query_id: str) -> bool:
         with self._lock:
-            return self._pending.pop(query_id, None) is not None
+            result = self._pending.pop(query_id, None)
+        if result is not None:
+            result.rows.stop()
+        return result is not None
 
     def next_page(self, result: PendingResult, max_rows: int | None) -> dict[str, Any]:
         """The next page of `result` as a Query response (its Rows as JSON text)."""
         if max_rows is not None and not MAX_ROWS_RANGE[0] <= max_rows <= MAX_ROWS_RANGE[1]:
             raise ValidationException(f"MaxRows must be between 1 and 1000, got {max_rows}.")
         with result.lock:
-            start, total = result.position, len(result.rows)
-            before = result.ends[start - 1] if start else 0
-            end = max(bisect.bisect_right(result.ends, before + MAX_PAGE_BYTES, lo=start), start + 1)
-            end = min(end, total, start + max_rows if max_rows is not None else total)
-            page = result.rows.slice(start, end - start).to_pylist()
+            rows, end = result.rows.page(result.position, max_rows, MAX_PAGE_BYTES)
             result.position = end
             response: dict[str, Any] = {
                 "QueryId": result.query_id,
-                "Rows": RawJSON(f"[{','.join(page)}]"),
+                "Rows": RawJSON(*rows),
                 "ColumnInfo": result.column_info,
                 "QueryStatus": {
                     "ProgressPercentage": 100.0,
@@ -118,7 +110,7 @@ class ResultPages:
                     "CumulativeBytesMetered": max(result.scanned_bytes, 10 * 1024 * 1024),
                 },
             }
-            if end < total:
+            if end < result.rows.total:
                 token = f"{result.query_id}:{end}"
                 response["NextToken"] = base64.urlsafe_b64encode(token.encode()).decode()
             else:

@@ -9,8 +9,8 @@ from typing import Any
 
 import duckdb
 
-from local.timestream import metadata_queries
-from local.timestream.column_encoding import encode_columns
+from local.timestream import column_encoding, metadata_queries
+from local.timestream.encoded_rows import EncodedRows
 from local.timestream.encoding import encode_rows
 from local.timestream.errors import timestream_message
 from local.timestream.exceptions import ValidationException
@@ -70,8 +70,9 @@ class TimestreamService:
         names, _, table = self.execute(unload.select if unload else query_string)
         if unload:
             return self._unload(query_string, unload, names, table, max_rows)
-        column_info, row_json = encode_columns(names, table)
-        pending = self.pages.start(query_string, column_info, row_json, table.nbytes)
+        info = column_encoding.column_info(names, table)
+        rows = EncodedRows.of_table(table, info, max_rows)
+        pending = self.pages.start(query_string, info, rows, table.nbytes)
         return self.pages.next_page(pending, max_rows)
 
     def _unload(

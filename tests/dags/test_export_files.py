@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -102,10 +103,57 @@ def test_pagination_follows_next_token_from_a_first_page_without_rows() -> None:
     client = PagedClient([page([]), page([row(1)]), page([row(2), row(3)])])
     # WHEN paginated
     pages = list(iter_query_pages(client, "SELECT 1"))
-    # THEN all three pages were requested with MaxRows 1000, the later ones by token
+    # THEN all three pages were requested without MaxRows (1 MB pages), the later ones by token
     assert len(pages) == 3
     assert [r.get("NextToken") for r in client.requests] == [None, "1", "2"]
-    assert {r["MaxRows"] for r in client.requests} == {1000}
+    assert all("MaxRows" not in r for r in client.requests)
+
+
+class HeldClient(PagedClient):
+    """Holds the request for page 2 until the test releases it; fails the request for page 3."""
+
+    def __init__(self, pages: list[dict]) -> None:
+        super().__init__(pages)
+        self.second_requested, self.release = threading.Event(), threading.Event()
+
+    def query(self, **request: Any) -> dict:
+        if request.get("NextToken") == "1":
+            self.second_requested.set()
+            self.release.wait(timeout=30)
+        if request.get("NextToken") == "2":
+            raise ConnectionError("page 3 failed")
+        return super().query(**request)
+
+
+def test_the_next_page_is_requested_while_the_caller_holds_the_current_one() -> None:
+    """Fetching page 2 overlaps the caller's work on page 1; a failed fetch raises when its page is due."""
+    # GIVEN three pages, the third of which fails
+    client = HeldClient([page([row(1)]), page([row(2)]), page([row(3)])])
+    pages = iter_query_pages(client, "SELECT 1")
+    # WHEN the caller takes page 1 (and does not ask for more yet)
+    first = next(pages)
+    # THEN page 2 is already being requested
+    assert client.second_requested.wait(timeout=30)
+    assert first["Rows"] == page([row(1)])["Rows"]
+    # AND once page 2 arrives, the failure of page 3 is raised only when page 3 is asked for
+    client.release.set()
+    assert next(pages)["Rows"] == page([row(2)])["Rows"]
+    with pytest.raises(ConnectionError, match="page 3"):
+        next(pages)
+
+
+class LoopingClient:
+    """Answers every request with the same NextToken."""
+
+    def query(self, **request: Any) -> dict:
+        return {**page([row(1)]), "NextToken": "again"}
+
+
+def test_a_repeated_next_token_stops_the_pages() -> None:
+    """A NextToken equal to the previous one is reported instead of looping forever."""
+    # GIVEN / WHEN / THEN
+    with pytest.raises(QueryResultError, match="same NextToken twice"):
+        list(iter_query_pages(LoopingClient(), "SELECT 1"))
 
 
 def write_rows(directory: Path, fmt: str, page_size: int, total: int, **limits: int) -> list[Path]:

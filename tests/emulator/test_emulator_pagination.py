@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from emulator_support import double_record, now_ms, query_all, scalar_rows
 
+from local.timestream.encoded_rows import EncodedRows
 from local.timestream.results import MAX_PAGE_BYTES, ResultPages, row_texts
 
 
@@ -89,3 +91,60 @@ def test_pages_hold_at_most_one_megabyte_of_rows_and_at_least_one_row() -> None:
     assert [len(json.loads(text)) for text in texts] == [3, 3, 1, 1, 2]
     assert all(len(text) <= MAX_PAGE_BYTES for number, text in enumerate(texts) if number != 3)
     assert [row for text in texts for row in json.loads(text)] == rows
+
+
+def test_a_result_larger_than_the_first_encoded_chunk_pages_every_row_once(query_client: Any) -> None:
+    """Rows encoded on the background thread (beyond the first chunk) come in order, in pages of
+    MaxRows and in pages filled to 1 MB, across every chunk boundary."""
+    # GIVEN a result of 30,000 rows (a first chunk for the first page, then the rest)
+    sql = "SELECT n, lpad('', 40, 'x') AS pad FROM UNNEST(sequence(1, 30000)) AS t(n) ORDER BY n"
+    for options in ({"MaxRows": 1000}, {}):
+        # WHEN every page is read
+        pages = query_all(query_client, sql, **options)
+        # THEN the rows are 1..30000 exactly once, each page within its limits
+        assert [int(row[0]) for row in scalar_rows(pages)] == list(range(1, 30_001))
+        assert max(len(page["Rows"]) for page in pages) <= options.get("MaxRows", 30_000)
+        assert len(pages) == (30 if options else 3)
+
+
+def test_one_megabyte_pages_of_an_encoded_result_are_full_across_chunk_boundaries() -> None:
+    """Each 1 MB page holds every row that fits, whichever chunks the rows were encoded in."""
+    # GIVEN 20,000 rows of 300 bytes (about 3,500 to a page: the second page spans both chunks)
+    texts = [json.dumps({"Data": [{"ScalarValue": f"{n:06d}" + "x" * 270}]}) for n in range(20_000)]
+    rows = EncodedRows.of_texts(pa.array(texts, pa.large_string()))
+    # WHEN every page is taken
+    pages, start = [], 0
+    while start < len(texts):
+        pieces, start = rows.page(start, None, MAX_PAGE_BYTES)
+        pages.append(b"".join(pieces))
+    # THEN every page is at most 1 MB, and one more row would not have fitted
+    assert all(len(page) <= MAX_PAGE_BYTES < len(page) + len(texts[0]) + 1 for page in pages[:-1])
+    assert [row for page in pages for row in json.loads(page)] == [json.loads(text) for text in texts]
+
+
+def test_a_failure_while_encoding_ahead_is_raised_by_the_page_that_needs_the_rows() -> None:
+    """An encoding error on the background thread is not lost: the first page whose rows it held raises it."""
+    # GIVEN rows whose first page (of 1000) is encoded, and whose later rows cannot be
+    texts = pa.array(['{"Data":[]},'] * 5000, pa.large_string())  # each row with its comma
+
+    def encode(start: int, stop: int) -> pa.Array:
+        if start:
+            raise ValueError("cannot encode row 1000")
+        return texts.slice(start, stop - start)
+
+    rows = EncodedRows(len(texts), encode, first_page_rows=1000)
+    # WHEN the pages are read THEN the first page comes, and the next one raises the error
+    assert rows.page(0, 1000, MAX_PAGE_BYTES)[1] == 1000
+    with pytest.raises(ValueError, match="row 1000"):
+        rows.page(1000, 1000, MAX_PAGE_BYTES)
+
+
+def test_cancelling_a_query_whose_rows_are_still_being_encoded_ends_it(query_client: Any) -> None:
+    """CancelQuery ends a paged query whose rows are still being encoded; its NextToken is refused."""
+    # GIVEN the first page of a large result
+    sql = "SELECT n FROM UNNEST(sequence(1, 200000)) AS t(n)"
+    first = query_client.query(QueryString=sql, MaxRows=10)
+    # WHEN it is cancelled  THEN its next page is refused
+    query_client.cancel_query(QueryId=first["QueryId"])
+    with pytest.raises(query_client.exceptions.ValidationException, match="expired"):
+        query_client.query(QueryString=sql, NextToken=first["NextToken"])

@@ -8,7 +8,6 @@ The session ends with the table of every record's fate (the README quotes it).
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,16 +16,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from fault_scale import DEPLOYED_TIMEOUT_SECONDS, SCALE, scaled
 from fault_stack import Accounting, FaultStack
 
-SCALE = float(os.environ.get("FAULT_TIME_SCALE", "0.05"))
-DEPLOYED_TIMEOUT_SECONDS = 60
 _TABLE: list[Accounting] = []
-
-
-def scaled(seconds: float) -> float:
-    """`seconds` of real time at this run's scale."""
-    return seconds * SCALE
 
 
 @pytest.fixture(scope="session")

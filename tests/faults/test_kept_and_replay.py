@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from conftest import scaled
 from fault_proxy import FaultProxy
+from fault_scale import scaled
 from fault_stack import Accounting, FaultStack, drain, payloads
 
 from replay.kept import KeptRecordsBucket

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from conftest import scaled
 from fault_proxy import Fault, FaultProxy, s3_put, write_records_holding
+from fault_scale import scaled
 from fault_stack import Accounting, FaultStack, drain, payloads
 
 POISON = [

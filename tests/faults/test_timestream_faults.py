@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DEPLOYED_TIMEOUT_SECONDS, SCALE, scaled
 from fault_proxy import Fault, FaultProxy, write_records
+from fault_scale import DEPLOYED_TIMEOUT_SECONDS, SCALE, scaled
 from fault_stack import Accounting, FaultStack, drain, payloads
 
 from local.esm import MappingStats

@@ -17,6 +17,16 @@ ACCOUNT = "123456789012"
 REGION = "eu-west-1"
 EXPORTS_FIXTURE = Path(__file__).resolve().parent / "fixtures" / "exports.toml"
 IAM_POLICY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+# Every optional branch at once: an MWAA environment, provisioned streams, AWS-managed key, destroy.
+VARIANT_SETTINGS = {
+    "mwaa_environment_name": "analytics-env",
+    "mwaa_execution_role_name": "analytics-env-execution",
+    "mwaa_source_bucket": "analytics-mwaa-source",
+    "kinesis_stream_mode": "PROVISIONED",
+    "kinesis_shard_count": 3,
+    "customer_managed_key": False,
+    "removal_policy": "destroy",
+}
 
 
 @dataclass(frozen=True)

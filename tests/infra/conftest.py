@@ -10,20 +10,10 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import assertions
-from cdk_helpers import EXPORTS_FIXTURE, SynthesizedStack, synthesize
+from cdk_helpers import EXPORTS_FIXTURE, VARIANT_SETTINGS, SynthesizedStack, synthesize
 
 from pipeline_config.settings import Settings
 from timestream_pipeline.exports import load_exports
-
-VARIANT_SETTINGS = {
-    "mwaa_environment_name": "analytics-env",
-    "mwaa_execution_role_name": "analytics-env-execution",
-    "mwaa_source_bucket": "analytics-mwaa-source",
-    "kinesis_stream_mode": "PROVISIONED",
-    "kinesis_shard_count": 3,
-    "customer_managed_key": False,
-    "removal_policy": "destroy",
-}
 
 
 @pytest.fixture(scope="session")

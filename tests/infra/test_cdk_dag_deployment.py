@@ -8,6 +8,7 @@ from pathlib import Path
 from aws_cdk import assertions
 from cdk_helpers import (
     EXPORTS_FIXTURE,
+    VARIANT_SETTINGS,
     SynthesizedStack,
     as_list,
     logical_id,
@@ -15,7 +16,6 @@ from cdk_helpers import (
     statements,
     synthesize,
 )
-from conftest import VARIANT_SETTINGS
 
 from infra.dag_bundle import MWAA_REQUIREMENTS_FILE, dag_bundle_files
 from pipeline_config.settings import REPO_ROOT, Settings

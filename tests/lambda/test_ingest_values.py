@@ -95,6 +95,25 @@ def test_an_alarm_line_missing_a_field_says_which() -> None:
         decode_payload(payload, NOW_NS)
 
 
+@pytest.mark.parametrize(
+    ("line", "status", "sensor"),
+    [
+        ("id=x|||status=OK||time=5||location=L||sensor=S", "OK", "S"),  # an id ending in '|'
+        ("id=a=b||status=A=B||time=5||location=L||sensor=S|", "A=B", "S|"),  # '=' in values
+        ("id=a||b||status=OK||time=5||location=L||sensor=S", "OK", "S"),  # '||' not before a field
+        ("status=OK||id=a||time=5||sensor=S||location=L", "OK", "S"),  # fields in another order
+    ],
+)
+def test_alarm_lines_split_only_where_a_field_follows(line: str, status: str, sensor: str) -> None:
+    """Separators inside values never split a field, whatever the order of the fields."""
+    # GIVEN an alarm line whose values hold '|' or '='
+    # WHEN it is decoded
+    (record,) = decode_payload(line.encode(), NOW_NS).records
+    # THEN status and sensor are read whole
+    assert record["MeasureValue"] == status
+    assert {d["Name"]: d["Value"] for d in record["Dimensions"]} == {"Location": "L", "Sensor": sensor}
+
+
 def test_generic_form_rejects_an_unknown_top_level_key_instead_of_dropping_it() -> None:
     """A typo in the generic form (`dimension`) is reported, never silently ignored."""
     # GIVEN a generic payload with 'dimension' instead of 'dimensions'

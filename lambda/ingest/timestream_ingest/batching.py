@@ -8,37 +8,43 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
-from operator import attrgetter, itemgetter
-from typing import Any
+from operator import attrgetter, itemgetter, methodcaller
 
-from timestream_ingest.decoders.values import TimestreamRecord
+from timestream_ingest.decoders.values import DimensionKey, DimensionList, TimestreamRecord
 
 MAX_RECORDS_PER_WRITE = 100  # Timestream's limit per WriteRecords call
 # Record attributes that may move to CommonAttributes when every record of a call has the same one.
 COMMON_SCALARS = ("MeasureName", "MeasureValueType", "Time", "TimeUnit", "Version")
 _ABSENT = object()
-DimensionKey = tuple[str, str]  # name, value (Timestream's only dimension type is VARCHAR)
+_GETTERS = tuple((key, methodcaller("get", key, _ABSENT)) for key in COMMON_SCALARS)
 _DIMENSION_KEY = itemgetter("Name", "Value")
+_SERIES_KEY = attrgetter("series_key")
 
 
-@dataclass(frozen=True)
 class PendingRecord:
-    """A Timestream record and the Kinesis record (by index in the event) it came from."""
+    """A Timestream record and the Kinesis record (by index in the event) it came from.
 
-    source_index: int
-    record: TimestreamRecord
+    Its keys are computed once, here: decoders hand over a DimensionList that already holds them
+    (and share it between records of one series), so most records only pair up references.
+    """
 
-    @cached_property
-    def dimension_keys(self) -> tuple[DimensionKey, ...]:
-        """Each dimension's identity, in the record's order: computed once, read by sort and batching."""
-        return tuple(map(_DIMENSION_KEY, self.record.get("Dimensions", ())))
+    __slots__ = ("dimension_keys", "record", "series_key", "source_index")
 
-    @cached_property
-    def series_key(self) -> tuple[Any, ...]:
-        """Series then time: neighbours in this order share dimensions and time."""
-        record = self.record
-        return (tuple(sorted(self.dimension_keys)), record.get("MeasureName", ""), int(record.get("Time", 0)))
+    def __init__(self, source_index: int, record: TimestreamRecord) -> None:
+        self.source_index = source_index
+        self.record = record
+        dims = record.get("Dimensions", ())
+        if type(dims) is DimensionList:
+            keys, identity = dims.keys, dims.identity
+        else:
+            keys = tuple(map(_DIMENSION_KEY, dims))
+            identity = tuple(sorted(keys))
+        self.dimension_keys: tuple[DimensionKey, ...] = keys  # in the record's order
+        # Series then time: neighbours in this order share dimensions and time.
+        self.series_key = (identity, record.get("MeasureName", ""), int(record.get("Time", 0)))
+
+    def __repr__(self) -> str:
+        return f"PendingRecord({self.source_index}, {self.record!r})"
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class Batch:
 
 def plan_batches(items: Sequence[PendingRecord], size: int = MAX_RECORDS_PER_WRITE) -> list[Batch]:
     """Every item in exactly one batch of at most `size`, ordered so batches share the most."""
-    ordered = sorted(items, key=attrgetter("series_key"))
+    ordered = sorted(items, key=_SERIES_KEY)
     return [make_batch(ordered[start : start + size]) for start in range(0, len(ordered), size)]
 
 
@@ -70,40 +76,49 @@ def make_batch(items: Sequence[PendingRecord]) -> Batch:
             for d, key in zip(first.record["Dimensions"], first.dimension_keys, strict=True)
             if key in shared
         ]
-    for key in COMMON_SCALARS:
-        seen = {_hashable(record.get(key, _ABSENT)) for record in records}
+    for key, get in _GETTERS:
+        seen = set(map(get, records))
         if len(seen) == 1 and _ABSENT not in seen:
             common[key] = records[0][key]
-    return Batch(tuple(items), [_without(item, common, shared) for item in items], common)
+    return Batch(tuple(items), _without(items, common, shared), common)
 
 
 def _shared_dimension_keys(items: Sequence[PendingRecord]) -> frozenset[DimensionKey]:
     first, *rest = items
     shared = set(first.dimension_keys)
+    last: tuple[DimensionKey, ...] = first.dimension_keys
     for item in rest:
-        shared.intersection_update(item.dimension_keys)
+        keys = item.dimension_keys
+        if keys is last:  # records of one series share one DimensionList: nothing new to intersect
+            continue
+        last = keys
+        shared.intersection_update(keys)
         if not shared:
             break
     return frozenset(shared)
 
 
 def _without(
-    item: PendingRecord, common: TimestreamRecord, lifted: frozenset[DimensionKey]
-) -> TimestreamRecord:
-    record = item.record
-    stripped = {key: value for key, value in record.items() if key not in common or key == "Dimensions"}
-    if lifted:
-        remaining = [
-            d
-            for d, key in zip(record.get("Dimensions", ()), item.dimension_keys, strict=True)
-            if key not in lifted
-        ]
-        if remaining:
-            stripped["Dimensions"] = remaining
-        else:
-            stripped.pop("Dimensions", None)
-    return stripped
-
-
-def _hashable(value: Any) -> Any:
-    return tuple(sorted(value.items())) if isinstance(value, dict) else value
+    items: Sequence[PendingRecord], common: TimestreamRecord, lifted: frozenset[DimensionKey]
+) -> list[TimestreamRecord]:
+    """Each record minus what `common` holds (its dimensions minus the lifted ones)."""
+    dropped = [key for key in common if key != "Dimensions"]
+    remaining_by_keys: dict[int, list[dict[str, str]]] = {}  # one filtered list per distinct dimension set
+    stripped_records = []
+    for item in items:
+        stripped = item.record.copy()
+        for key in dropped:
+            del stripped[key]
+        if lifted:
+            keys = item.dimension_keys
+            remaining = remaining_by_keys.get(id(keys))
+            if remaining is None:
+                dims = stripped.get("Dimensions", ())
+                remaining = [d for d, key in zip(dims, keys, strict=True) if key not in lifted]
+                remaining_by_keys[id(keys)] = remaining
+            if remaining:
+                stripped["Dimensions"] = remaining
+            else:
+                stripped.pop("Dimensions", None)
+        stripped_records.append(stripped)
+    return stripped_records

@@ -7,6 +7,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from timestream_ingest import write_body
 from timestream_ingest.config import IngestConfig
 from timestream_ingest.retry_budget import CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS
 
@@ -24,10 +25,12 @@ def build_clients(config: IngestConfig) -> tuple[Any, Any]:
         max_pool_connections=max(10, 2 * config.write_concurrency),
     )
     # The decoders already checked every field WriteRecords takes (decoders/values.py, text_rules.py):
-    # botocore's own walk over each record's shape would be a third of the invocation's CPU.
+    # botocore's own walk over each record's shape would be a third of the invocation's CPU, and
+    # its serializer's walk most of the rest: the request is dumped as it is (write_body.py).
     write_config = client_config.merge(Config(parameter_validation=False))
     write_client = boto3.client(
         "timestream-write", endpoint_url=config.timestream_endpoint_url, config=write_config
     )
+    write_body.install(write_client)
     s3_client = boto3.client("s3", endpoint_url=config.s3_endpoint_url, config=client_config)
     return write_client, s3_client

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,17 +13,47 @@ UNKNOWN_STREAM = "unknown-stream"
 UNKNOWN_SHARD = "unknown-shard"
 
 
-@dataclass(frozen=True)
 class SourceRecord:
-    """One Kinesis record of the invocation, with what quarantine and checkpointing need."""
+    """One Kinesis record of the invocation, with what quarantine and checkpointing need.
 
-    index: int
-    sequence_number: str
-    partition_key: str
-    data_base64: str
-    stream_arn: str
-    shard_id: str
-    arrival_time: str  # ISO 8601 UTC, from approximateArrivalTimestamp ("" when absent)
+    Read from the event lazily: only the index and sequence number are needed for every record;
+    the rest (stream, shard, partition key, arrival time) only when a record is quarantined or
+    retried, so the common invocation never formats a timestamp.
+    """
+
+    __slots__ = ("_kinesis", "_record", "index", "sequence_number")
+
+    def __init__(
+        self, index: int, sequence_number: str, record: Mapping[str, Any], kinesis: Mapping[str, Any]
+    ):
+        self.index = index
+        self.sequence_number = sequence_number
+        self._record, self._kinesis = record, kinesis
+
+    def __repr__(self) -> str:
+        return f"SourceRecord(index={self.index}, sequence_number={self.sequence_number!r})"
+
+    @property
+    def partition_key(self) -> str:
+        return str(self._kinesis.get("partitionKey", ""))
+
+    @property
+    def data_base64(self) -> str:
+        return str(self._kinesis.get("data", ""))
+
+    @property
+    def stream_arn(self) -> str:
+        return str(self._record.get("eventSourceARN", ""))
+
+    @property
+    def shard_id(self) -> str:
+        event_id = str(self._record.get("eventID", ""))
+        return event_id.split(":", 1)[0] if ":" in event_id else UNKNOWN_SHARD
+
+    @property
+    def arrival_time(self) -> str:
+        """ISO 8601 UTC, from approximateArrivalTimestamp ("" when absent)."""
+        return _iso_time(self._kinesis.get("approximateArrivalTimestamp"))
 
     @property
     def stream_name(self) -> str:
@@ -43,7 +71,8 @@ class SourceRecord:
     def payload(self) -> bytes:
         """The producer's bytes (Lambda base64-encodes every Kinesis record once)."""
         try:
-            return base64.b64decode(self.data_base64, validate=True)
+            # base64.b64decode(validate=True) without its wrapper: ASCII text only, no stray characters
+            return binascii.a2b_base64(self.data_base64, strict_mode=True)
         except (binascii.Error, ValueError) as error:
             raise UndecodableError(f"kinesis.data is not valid base64 ({error})") from None
 
@@ -60,22 +89,15 @@ def source_records(event: Mapping[str, Any]) -> list[SourceRecord]:
 
 def _source_record(index: int, record: Any) -> SourceRecord:
     kinesis = record.get("kinesis") if isinstance(record, Mapping) else None
-    if not isinstance(kinesis, Mapping) or not str(kinesis.get("sequenceNumber", "")).isdigit():
+    sequence_number = kinesis.get("sequenceNumber", "") if isinstance(kinesis, Mapping) else None
+    if type(sequence_number) is not str:  # Lambda sends text; anything else is checked as text
+        sequence_number = None if sequence_number is None else str(sequence_number)
+    if sequence_number is None or not sequence_number.isdigit():
         raise MalformedEventError(
             f"Records[{index}] has no 'kinesis' object with a numeric 'sequenceNumber'; "
             "only Kinesis event source mappings may invoke this handler"
         )
-    event_id = str(record.get("eventID", ""))
-    shard_id = event_id.split(":", 1)[0] if ":" in event_id else UNKNOWN_SHARD
-    return SourceRecord(
-        index=index,
-        sequence_number=str(kinesis["sequenceNumber"]),
-        partition_key=str(kinesis.get("partitionKey", "")),
-        data_base64=str(kinesis.get("data", "")),
-        stream_arn=str(record.get("eventSourceARN", "")),
-        shard_id=shard_id,
-        arrival_time=_iso_time(kinesis.get("approximateArrivalTimestamp")),
-    )
+    return SourceRecord(index, sequence_number, record, kinesis)  # type: ignore[arg-type]
 
 
 def _iso_time(epoch_seconds: Any) -> str:

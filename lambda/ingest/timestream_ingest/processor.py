@@ -76,6 +76,10 @@ class Ingestor:
         sources = source_records(event)
         verdicts, pending = self._decode(sources)
         report = self._writer.write(pending, deadline)
+        if not report.failures and all(verdict is WRITTEN for verdict in verdicts.values()):
+            # Everything written: nothing to quarantine, retry or settle (the common invocation).
+            self._report(InvocationCounts(len(sources), written=len(sources), write_calls=report.calls))
+            return {"batchItemFailures": []}
         for failure in report.failures:
             index = failure.item.source_index
             if failure.kind is FailureKind.TRANSIENT:
@@ -118,7 +122,8 @@ class Ingestor:
                 verdicts[source.index] = Verdict(reason=QuarantineReason.UNDECODABLE, detail=detail)
                 continue
             verdicts[source.index] = WRITTEN
-            pending.extend(PendingRecord(source.index, record) for record in decoded.records)
+            for record in decoded.records:
+                pending.append(PendingRecord(source.index, record))
         return verdicts, pending
 
     def _count(

@@ -18,6 +18,7 @@ FIELDS = ("id", "status", "time", "location", "sensor")
 REQUIRED = ("status", "time", "location", "sensor")
 _FIELD_BOUNDARY = re.compile(r"\|\|(?=(?:" + "|".join(FIELDS) + r")=)")
 _LINE_START = re.compile(r"(?:" + "|".join(FIELDS) + r")=")
+_PREFIXES = tuple(f"{field}=" for field in FIELDS)
 
 
 def looks_like(text: str) -> bool:
@@ -26,18 +27,38 @@ def looks_like(text: str) -> bool:
 
 
 def decode(text: str) -> list[values.TimestreamRecord]:
+    text = text.strip()
+    parts = text.split("||")
+    if len(parts) == len(FIELDS) and all(map(str.startswith, parts, _PREFIXES)):
+        # The tutorial's own line: every "||" is followed by the next field, so the general split
+        # would cut it in the same places; each part is its prefix and its value.
+        _, status, when, location, sensor = map(str.removeprefix, parts, _PREFIXES)
+    else:
+        fields = _fields(text)
+        missing = [key for key in REQUIRED if key not in fields]
+        if missing:
+            raise InvalidValueError(missing[0], "is missing from the alarm line", f"send {'||'.join(FIELDS)}")
+        status, when, location, sensor = (fields[key] for key in REQUIRED)
+    dims = values.dimensions({"Location": location, "Sensor": sensor}, "alarm")
+    return [
+        values.single_measure(
+            dims,
+            names.ALARM_MEASURE,
+            values.varchar_value(status, "status"),
+            values.VARCHAR,
+            values.epoch_time(when, "time"),
+            "MILLISECONDS",
+        )
+    ]
+
+
+def _fields(text: str) -> dict[str, str]:
     fields: dict[str, str] = {}
-    for part in _FIELD_BOUNDARY.split(text.strip()):
+    for part in _FIELD_BOUNDARY.split(text):
         key, separator, value = part.partition("=")
         if not separator or key not in FIELDS:
             raise UndecodableError(f"alarm line field {part[:40]!r} is not one of {'/'.join(FIELDS)}=<value>")
         if key in fields:
             raise UndecodableError(f"alarm line holds {key}= twice; send each field once")
         fields[key] = value
-    missing = [key for key in REQUIRED if key not in fields]
-    if missing:
-        raise InvalidValueError(missing[0], "is missing from the alarm line", f"send {'||'.join(FIELDS)}")
-    dims = values.dimensions({"Location": fields["location"], "Sensor": fields["sensor"]}, "alarm")
-    status = values.varchar_value(fields["status"], "status")
-    time = values.epoch_time(fields["time"], "time")
-    return [values.single_measure(dims, names.ALARM_MEASURE, status, values.VARCHAR, time, "MILLISECONDS")]
+    return fields

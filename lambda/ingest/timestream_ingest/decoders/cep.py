@@ -26,10 +26,10 @@ FIELDS = frozenset({"sensor_id", "event_time", *MEASURE_TYPES})
 
 
 def decode(document: dict[str, Any]) -> list[values.TimestreamRecord]:
-    unexpected = sorted(set(document) - FIELDS)
+    unexpected = document.keys() - FIELDS
     if unexpected:
         raise InvalidValueError(
-            unexpected[0], "is not a CEP field", "send extra fields in the generic form instead"
+            min(unexpected), "is not a CEP field", "send extra fields in the generic form instead"
         )
     missing = [field for field in MEASURE_TYPES if field not in document]
     if missing:

@@ -13,15 +13,13 @@ payload holding a `\\u` escape), so the common payload pays nothing for them.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from timestream_ingest.decoders import alarm, cep, devops_single, devops_wide, generic, sensor
 from timestream_ingest.decoders.text_rules import check_storable_text
@@ -30,6 +28,7 @@ from timestream_ingest.exceptions import DecodeError, QuarantineReason, Undecoda
 
 MAX_UNWRAP = 2
 FUTURE_TOLERANCE = timedelta(minutes=15)  # Timestream rejects records further ahead than this
+_FUTURE_TOLERANCE_NS = FUTURE_TOLERANCE // timedelta(microseconds=1) * 1_000
 JsonDecoder = Callable[[dict[str, Any]], list[TimestreamRecord]]
 
 JSON_FORMATS: dict[str, tuple[frozenset[str], JsonDecoder]] = {
@@ -42,11 +41,14 @@ JSON_FORMATS: dict[str, tuple[frozenset[str], JsonDecoder]] = {
 ALARM_FORMAT = "alarm"
 _NANOS_PER_UNIT = {"NANOSECONDS": 1, "MICROSECONDS": 10**3, "MILLISECONDS": 10**6, "SECONDS": 10**9}
 _BYTE_ORDER_MARK = "\ufeff"
+_scan_once = json.JSONDecoder().scan_once
+# Format by a document's keys, in order: a producer sends the same keys every time.
+_FORMAT_BY_KEYS: dict[tuple[str, ...], str] = {}
+_FORMAT_BY_KEYS_LIMIT = 1_000
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-@dataclass(frozen=True)
-class Decoded:
+class Decoded(NamedTuple):
     format: str
     records: list[TimestreamRecord]
 
@@ -78,7 +80,39 @@ def decode_payload(payload: bytes, now_ns: int) -> Decoded:
 
 def _decode_json(text: str) -> Decoded:
     try:
-        document = json.loads(text)
+        document, end = _scan_once(text, 0)  # json.loads' own C scanner, without its two wrappers
+    except (StopIteration, ValueError, RecursionError):
+        end = -1
+    if end != len(text):  # invalid, or data after the object: json.loads says what and where
+        document = _parsed_or_explained(text)
+    if not isinstance(document, dict):
+        raise UndecodableError("payload JSON is not an object; send one object per Kinesis record")
+    keys = tuple(document)
+    name = _FORMAT_BY_KEYS.get(keys) or _format(document, keys)
+    records = JSON_FORMATS[name][1](document)
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        check_storable_text(records)
+    return Decoded(name, records)
+
+
+def _format(document: dict[str, Any], keys: tuple[str, ...]) -> str:
+    """The one format whose signature `document` holds; remembered for its keys (producers repeat them)."""
+    matches = [name for name, (signature, _) in JSON_FORMATS.items() if signature <= document.keys()]
+    if len(matches) != 1:
+        problem = "matches no known format" if not matches else f"is ambiguous ({' and '.join(matches)})"
+        known = "; ".join(f"{name}: {sorted(sig)}" for name, (sig, _) in JSON_FORMATS.items())
+        raise UndecodableError(
+            f"JSON object with keys {sorted(keys)[:12]} {problem}; required keys are {known}"
+        )
+    if len(_FORMAT_BY_KEYS) >= _FORMAT_BY_KEYS_LIMIT:
+        _FORMAT_BY_KEYS.clear()
+    _FORMAT_BY_KEYS[keys] = matches[0]
+    return matches[0]
+
+
+def _parsed_or_explained(text: str) -> Any:
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as error:
         raise UndecodableError(
             f"payload is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
@@ -93,26 +127,11 @@ def _decode_json(text: str) -> Decoded:
             f"payload JSON holds an integer of more than {sys.get_int_max_str_digits()} digits ({error}); "
             "Timestream stores 64-bit integers and doubles"
         ) from None
-    if not isinstance(document, dict):
-        raise UndecodableError("payload JSON is not an object; send one object per Kinesis record")
-    keys = document.keys()
-    matches = [name for name, (signature, _) in JSON_FORMATS.items() if signature <= keys]
-    if len(matches) != 1:
-        problem = "matches no known format" if not matches else f"is ambiguous ({' and '.join(matches)})"
-        known = "; ".join(f"{name}: {sorted(sig)}" for name, (sig, _) in JSON_FORMATS.items())
-        raise UndecodableError(
-            f"JSON object with keys {sorted(keys)[:12]} {problem}; required keys are {known}"
-        )
-    name = matches[0]
-    records = JSON_FORMATS[name][1](document)
-    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
-        check_storable_text(records)
-    return Decoded(name, records)
 
 
 def _unwrapped(text: str) -> str:
     try:
-        inner = base64.b64decode(text, validate=True)
+        inner = binascii.a2b_base64(text, strict_mode=True)  # b64decode(validate=True), unwrapped
         return inner.decode("utf-8").strip()
     except (binascii.Error, ValueError):
         if text.startswith(_BYTE_ORDER_MARK):
@@ -127,7 +146,7 @@ def _unwrapped(text: str) -> str:
 def _check_not_in_future(record: TimestreamRecord, now_ns: int) -> None:
     unit = record.get("TimeUnit", "MILLISECONDS")
     ahead_ns = int(record["Time"]) * _NANOS_PER_UNIT[unit] - now_ns
-    if ahead_ns > FUTURE_TOLERANCE.total_seconds() * 10**9:
+    if ahead_ns > _FUTURE_TOLERANCE_NS:
         raise DecodeError(
             QuarantineReason.FUTURE_TIMESTAMP,
             f"time {record['Time']} {unit} is {ahead_ns / 60e9:.1f} min in the future; Timestream "

@@ -17,10 +17,10 @@ SIGNATURE = frozenset({"sensor_id", "temperature", "status", "event_time"})
 
 
 def decode(document: dict[str, Any]) -> list[values.TimestreamRecord]:
-    unexpected = sorted(set(document) - SIGNATURE)
+    unexpected = document.keys() - SIGNATURE
     if unexpected:
         raise InvalidValueError(
-            unexpected[0], "is not a sensor field", "send extra fields in the generic form instead"
+            min(unexpected), "is not a sensor field", "send extra fields in the generic form instead"
         )
     dims = values.dimensions({"sensor_id": document["sensor_id"], "status": document["status"]}, "sensor")
     temperature = values.double_value(document["temperature"], "temperature")

@@ -20,6 +20,21 @@ from timestream_ingest.decoders.text_rules import (
 from timestream_ingest.exceptions import InvalidValueError
 
 TimestreamRecord = dict[str, Any]
+DimensionKey = tuple[str, str]  # name, value (Timestream's only dimension type is VARCHAR)
+
+
+class DimensionList(list):  # type: ignore[type-arg]
+    """A record's dimensions as WriteRecords takes them, with their keys computed once.
+
+    `keys`: (name, value) in the record's order; `identity`: the same sorted, the series' identity.
+    `dimensions()` hands the same object to every record of a series: never modify one.
+    """
+
+    __slots__ = ("identity", "keys")
+
+    keys: tuple[DimensionKey, ...]
+    identity: tuple[DimensionKey, ...]
+
 
 DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP, MULTI = (
     "DOUBLE",
@@ -32,6 +47,8 @@ DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP, MULTI = (
 SCALAR_TYPES = (DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP)
 TIME_UNITS = ("MILLISECONDS", "SECONDS", "MICROSECONDS", "NANOSECONDS")
 _BIGINT_RANGE = range(-(2**63), 2**63)
+_BIGINT_LIMIT = 2**63
+_BIGINT_DIGITS = len(str(_BIGINT_LIMIT))  # fewer digits than 2**63 has: always in range
 _INTEGER_TEXT = re.compile(r"-?[0-9]+")
 _BOOLEANS = {"true": "true", "false": "false"}
 
@@ -91,6 +108,10 @@ def boolean_value(raw: Any, field: str) -> str:
 
 def timestamp_value(raw: Any, field: str) -> str:
     """A TIMESTAMP measure: a non-negative epoch integer."""
+    if type(raw) is int and 0 <= raw < _BIGINT_LIMIT:  # the common cases first, as bigint_value renders them
+        return str(raw)
+    if type(raw) is str and raw.isdigit() and raw.isascii() and raw[0] != "0" and len(raw) < _BIGINT_DIGITS:
+        return raw
     value = bigint_value(raw, field)
     if value.startswith("-"):
         raise InvalidValueError(field, f"{raw!r} is before 1970", "send a non-negative epoch time")
@@ -127,14 +148,30 @@ def time_unit(raw: Any, field: str) -> str:
     return str(raw)
 
 
-def dimensions(pairs: Mapping[str, Any], where: str) -> list[dict[str, str]]:
+# Checked dimension sets by their (name, value) pairs: a fleet repeats a few thousand sets, each
+# host's on every tick. Only all-text pairs are kept (1, 1.0 and True are equal keys, not equal text).
+_CHECKED_DIMENSIONS: dict[tuple[tuple[str, Any], ...], DimensionList] = {}
+_CHECKED_DIMENSIONS_LIMIT = 10_000
+
+
+def dimensions(pairs: Mapping[str, Any], where: str) -> DimensionList:
     """Timestream dimensions from name -> value; numbers become text, empty values are an error."""
-    result = []
+    identity = tuple(pairs.items())
+    try:
+        known = _CHECKED_DIMENSIONS.get(identity)
+    except TypeError:  # an unhashable value: the checks below name it
+        known = None
+    if known is not None:
+        return known
+    result = DimensionList()
+    all_text = True
     for name, value in pairs.items():
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise InvalidValueError(
-                f"{where}.{name}", f"{type(value).__name__} cannot be a dimension", "send text"
-            )
+        if type(value) is not str:
+            all_text = False
+            if isinstance(value, bool) or not isinstance(value, str | int | float):
+                raise InvalidValueError(
+                    f"{where}.{name}", f"{type(value).__name__} cannot be a dimension", "send text"
+                )
         text = str(value)
         if not name or not text:
             raise InvalidValueError(
@@ -146,11 +183,17 @@ def dimensions(pairs: Mapping[str, Any], where: str) -> list[dict[str, str]]:
         if len(text) > MAX_DIMENSION_VALUE_BYTES or not text.isascii():
             check_bytes(text, MAX_DIMENSION_VALUE_BYTES, f"{where}.{name}")
         result.append({"Name": name, "Value": text})  # DimensionValueType VARCHAR is the default: not sent
+    result.keys = tuple((d["Name"], d["Value"]) for d in result)
+    result.identity = tuple(sorted(result.keys))
+    if all_text:
+        if len(_CHECKED_DIMENSIONS) >= _CHECKED_DIMENSIONS_LIMIT:
+            _CHECKED_DIMENSIONS.clear()
+        _CHECKED_DIMENSIONS[identity] = result
     return result
 
 
 def single_measure(
-    dims: list[dict[str, str]], name: str, value: str, value_type: str, time: str, unit: str
+    dims: DimensionList, name: str, value: str, value_type: str, time: str, unit: str
 ) -> TimestreamRecord:
     return {
         "Dimensions": dims,
@@ -163,7 +206,7 @@ def single_measure(
 
 
 def multi_measure(
-    dims: list[dict[str, str]], name: str, values: list[tuple[str, str, str]], time: str, unit: str
+    dims: DimensionList, name: str, values: list[tuple[str, str, str]], time: str, unit: str
 ) -> TimestreamRecord:
     """One MULTI record; `values` holds (measure name, rendered value, type)."""
     return {
