@@ -22,18 +22,21 @@ import argparse
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import harness
+from process_cpu import cpu_seconds, run_measured
 
 # The seed's DevOps fleet: 1,000 hosts x 20 metrics a minute (the generator also sends 6 events per host).
 FLEET_RECORDS_PER_HOUR = 1_000 * 20 * 60
 # What a user exports to point a generator at a local endpoint by hand (moto takes any credentials).
+# The processes that run during `python -m local esm` (the others run while the generator sends).
+MAPPING_STAGE = ("mapping", "functions", "moto reads", "timestream")
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
@@ -45,6 +48,11 @@ class Run:
     mapping: float
     moto_peak_mib: float
     timestream_peak_mib: float
+    cpu: dict[str, float]  # CPU seconds (user + system) per process and stage, see CPU_PARTS
+
+    @property
+    def cpu_per_record_us(self) -> dict[str, float]:
+        return {part: seconds / self.records * 1e6 for part, seconds in self.cpu.items()}
 
     @property
     def end_to_end(self) -> float:
@@ -55,24 +63,29 @@ class Run:
         return self.end_to_end / self.records
 
 
-def command(repo: Path, *arguments: str) -> tuple[float, str]:
-    """Run `python -m ...` in `repo` as the user would; seconds taken and its output (stdout + stderr)."""
+@dataclass(frozen=True)
+class Command:
+    seconds: float
+    output: str  # stdout + stderr
+    own_cpu: float  # CPU seconds of the command's process
+    descendants_cpu: float  # and of the processes it started (the mapping's function workers)
+
+
+def command(repo: Path, *arguments: str) -> Command:
+    """Run `python -m ...` in `repo` as the user would: its time, output and CPU."""
     environment = {**os.environ, **FAKE_CREDENTIALS}
     started = time.perf_counter()
-    result = subprocess.run(
-        [sys.executable, "-m", *arguments],
-        cwd=repo,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result, own, descendants = run_measured([sys.executable, "-m", *arguments], cwd=repo, env=environment)
     elapsed = time.perf_counter() - started
     if result.returncode:
         raise SystemExit(
             f"`python -m {' '.join(arguments)}` failed ({result.returncode}):\n{result.stderr[-3000:]}"
         )
-    return elapsed, result.stdout + result.stderr
+    return Command(elapsed, result.stdout + result.stderr, own, descendants)
+
+
+def servers_cpu(state: dict[str, Any]) -> dict[str, float]:
+    return {name: cpu_seconds(state["pids"][name]) for name in ("moto", "timestream")}
 
 
 def peak_mib(pid: int) -> float:
@@ -95,24 +108,35 @@ def stored_records(state: dict[str, str]) -> int:
 def run_size(repo: Path, records: int) -> Run:
     with tempfile.TemporaryDirectory(prefix="bench-e2e-") as folder:
         state_file = str(Path(folder) / "stack.json")
-        up, _ = command(repo, "local", "--state-file", state_file, "up")
+        up = command(repo, "local", "--state-file", state_file, "up").seconds
         try:
             state = json.loads(Path(state_file).read_text(encoding="utf-8"))
-            generate, _ = command(
+            at_start = servers_cpu(state)
+            generate = command(
                 repo, "generators", "devops", "--count", str(records), "--hours-back", "1", "--seed", "16",
                 "--no-local-stack", "--endpoint-url", state["moto_endpoint"], "--stream", state["raw_stream"],
                 "--region", state["region"],
             )  # fmt: skip
-            mapping, output = command(repo, "local", "--state-file", state_file, "esm")
+            generated = servers_cpu(state)
+            mapping = command(repo, "local", "--state-file", state_file, "esm")
+            mapped = servers_cpu(state)
             stored = stored_records(state)
             if stored != records:
                 raise SystemExit(
-                    f"{records:,} records sent but {stored:,} stored; the mapping said:\n{output}"
+                    f"{records:,} records sent but {stored:,} stored; the mapping said:\n{mapping.output}"
                 )
             moto, timestream = (peak_mib(state["pids"][name]) for name in ("moto", "timestream"))
         finally:
             command(repo, "local", "--state-file", state_file, "down")
-    return Run(records, up, generate, mapping, moto, timestream)
+    cpu = {
+        "generator": generate.own_cpu,
+        "moto puts": generated["moto"] - at_start["moto"],
+        "mapping": mapping.own_cpu,
+        "functions": mapping.descendants_cpu,
+        "moto reads": mapped["moto"] - generated["moto"],
+        "timestream": mapped["timestream"] - generated["timestream"],
+    }
+    return Run(records, up, generate.seconds, mapping.seconds, moto, timestream, cpu)
 
 
 def report(run: Run, smallest: Run, previous: Run) -> None:
@@ -125,6 +149,13 @@ def report(run: Run, smallest: Run, previous: Run) -> None:
         f"({run.records / run.mapping:,.0f} rec/s) | end to end {run.end_to_end:.1f} s = "
         f"{run.records / run.end_to_end:,.0f} rec/s | per-record cost {relative} | peak RSS moto "
         f"{run.moto_peak_mib:.0f} MiB, Timestream {run.timestream_peak_mib:.0f} MiB"
+    )
+    parts = run.cpu_per_record_us
+    harness.say(
+        "    CPU (user + sys) per record: "
+        + ", ".join(f"{part} {micros:.0f} us" for part, micros in parts.items())
+        + f"; total {sum(parts.values()):.0f} us, of which the mapping's stage "
+        f"{sum(parts[p] for p in MAPPING_STAGE):.0f} us"
     )
 
 

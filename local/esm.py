@@ -21,6 +21,7 @@ while its invocation runs (shard_pipeline.py); the handler must then accept conc
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -38,8 +39,9 @@ from local.kinesis_event import (
     LocalLambdaContext,
     StreamRecord,
     function_arn,
-    kinesis_event,
+    kinesis_event_json,
 )
+from local.lambda_runtime import EventJson
 from local.on_failure import S3OnFailureDestination
 from local.shard_pipeline import ShardPipeline
 from local.shard_reader import ShardReader
@@ -204,13 +206,16 @@ class LocalEventSourceMapping:
             pending.appendleft((remaining, retries + 1))
 
     def _invoke(self, batch: list[StreamRecord]) -> _Outcome:
-        event = kinesis_event(
+        event_json = kinesis_event_json(
             batch,
             stream_arn=self.stream_arn,
             region=self._region,
             account=self._account,
             function_name=self.config.function_name,
         )
+        # A local function environment takes the JSON as it is; an in-process handler gets the dict.
+        takes_json = getattr(self._handler, "takes_event_json", False)
+        event = EventJson(event_json) if takes_json else json.loads(event_json)
         context = LocalLambdaContext(
             self.config.function_name, self._function_arn, self.config.timeout_seconds
         )
@@ -244,7 +249,7 @@ class LocalEventSourceMapping:
             return batch
         oldest_allowed = self._clock() - self.config.max_record_age_seconds
         expired = 0
-        while expired < len(batch) and batch[expired].arrival.timestamp() < oldest_allowed:
+        while expired < len(batch) and batch[expired].arrival_seconds < oldest_allowed:
             expired += 1
         if expired:
             self._give_up(batch[:expired], RECORD_AGE_EXCEEDED, retries, None)

@@ -6,10 +6,21 @@ from typing import Any
 
 from local.checkpoints import CheckpointStore, ShardCheckpoints
 from local.kinesis_event import StreamRecord
+from local.kinesis_wire import WIRE_RECORDS, keep_records_as_sent
+
+# Records asked for per GetRecords (Kinesis allows up to 10,000): the batches handed out stay at most
+# `batch_size`, the rest waits in the reader. Each call has a fixed cost on both sides (HTTP, dispatch,
+# iterator), so reading 10 batches at once divides it by 10; what waits was never checkpointed, so a
+# stopped mapping reads it again from its checkpoint.
+READ_LIMIT = 5_000
 
 
 class ShardReader:
-    """GetRecords batches per shard; a shard is read once its parents are finished (resharding order)."""
+    """GetRecords batches per shard; a shard is read once its parents are finished (resharding order).
+
+    `kinesis`'s GetRecords answers keep their records as sent from now on (kinesis_wire.py): base64
+    text and epoch seconds, as the Lambda event carries them.
+    """
 
     def __init__(
         self,
@@ -21,10 +32,12 @@ class ShardReader:
         batch_size: int,
         starting_position: str,
     ) -> None:
-        self._kinesis, self.stream_arn, self._store = kinesis, stream_arn, store
+        self._kinesis, self.stream_arn, self._store = keep_records_as_sent(kinesis), stream_arn, store
         self.checkpoints = checkpoints
         self._batch_size, self._starting_position = batch_size, starting_position
         self._iterators: dict[str, str] = {}
+        self._read: dict[str, list[StreamRecord]] = {}  # per shard, records read and not yet handed out
+        self._ended: set[str] = set()  # closed shards whose end the reader has reached
 
     def ready_shards(self) -> list[str]:
         """Unfinished shards whose parent shards (if still listed) are finished."""
@@ -43,23 +56,34 @@ class ShardReader:
         return [shard_id for shard_id in ready if shard_id not in finished]
 
     def read_batch(self, shard_id: str) -> list[StreamRecord]:
-        """The next batch of the shard (possibly empty), continuing where the last one ended."""
+        """The next batch of the shard (possibly empty), continuing where the last one ended.
+
+        Not to be called for one shard from two threads at once (ShardPipeline steps a shard in turn).
+        """
+        waiting = self._read.get(shard_id) or self._get_records(shard_id)
+        batch, self._read[shard_id] = waiting[: self._batch_size], waiting[self._batch_size :]
+        if shard_id in self._ended and not self._read[shard_id]:  # a closed shard handed out to its end
+            self._ended.discard(shard_id)
+            self.checkpoints.finished_shards.add(shard_id)
+            self._store.save(self.checkpoints)
+        return batch
+
+    def _get_records(self, shard_id: str) -> list[StreamRecord]:
         iterator = self._iterators.get(shard_id) or self._new_iterator(shard_id)
         try:
             response = self._kinesis.get_records(
-                ShardIterator=iterator, Limit=self._batch_size, StreamARN=self.stream_arn
+                ShardIterator=iterator, Limit=max(READ_LIMIT, self._batch_size), StreamARN=self.stream_arn
             )
         except self._kinesis.exceptions.ExpiredIteratorException:
             self._iterators.pop(shard_id, None)  # iterators expire after 5 min: start again at the checkpoint
-            return self.read_batch(shard_id)
+            return self._get_records(shard_id)
         next_iterator = response.get("NextShardIterator")
         if next_iterator is None:  # a closed shard read to its end
             self._iterators.pop(shard_id, None)
-            self.checkpoints.finished_shards.add(shard_id)
-            self._store.save(self.checkpoints)
+            self._ended.add(shard_id)
         else:
             self._iterators[shard_id] = next_iterator
-        return [StreamRecord.from_get_records(shard_id, record) for record in response["Records"]]
+        return [StreamRecord.from_wire(shard_id, record) for record in response[WIRE_RECORDS]]
 
     def _new_iterator(self, shard_id: str) -> str:
         after = self.checkpoints.sequence_numbers.get(shard_id)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from local.kinesis_event import LocalLambdaContext
-from local.lambda_runtime import FunctionError, LocalFunction
+from local.kinesis_event import LocalLambdaContext, StreamRecord, kinesis_event, kinesis_event_json
+from local.lambda_runtime import EventJson, FunctionError, LocalFunction
 from pipeline_config.bundles import INGEST_LAMBDA_DIR
 from timestream_ingest import names
 
@@ -115,3 +118,35 @@ def test_nothing_of_the_repository_is_importable_in_the_environment() -> None:
             probe({}, LocalLambdaContext("probe", ARN, 5))
     finally:
         probe.close()
+
+
+def test_an_event_sent_as_json_text_reaches_the_handler_as_the_event_dict(tmp_path: Path) -> None:
+    """The mapping's pre-assembled event JSON is the event a dict would be, escapes and bytes included."""
+    # GIVEN a function that answers with the event it got, and records with awkward keys and payloads
+    (tmp_path / "echo.py").write_text("def handler(event, context):\n    return event\n", encoding="utf-8")
+    function = LocalFunction(
+        name="echo", arn=ARN, handler="echo.handler", asset_dir=tmp_path, environment={}, memory_mb=128
+    )
+    arrival = datetime(2026, 12, 4, 21, 0, 0, 123000, tzinfo=UTC)
+    keys = ['quote " and \\ backslash', "ключ-é", "tab\tnewline\n"]
+    records = [
+        StreamRecord("shardId-000000000002", str(100 + n), key, bytes(range(256)), arrival)
+        for n, key in enumerate(keys)
+    ]
+    where = {"stream_arn": "arn:aws:kinesis:eu-west-1:1:stream/s", "region": "eu-west-1", "account": "1"}
+    expected = kinesis_event(records, function_name="echo", **where)
+    # WHEN it is invoked with the event's JSON text, and with the event as a dict
+    try:
+        context = LocalLambdaContext("echo", ARN, 5)
+        as_text = function(EventJson(kinesis_event_json(records, function_name="echo", **where)), context)
+        as_dict = function(expected, context)
+    finally:
+        function.close()
+    # THEN the handler saw the same event both ways, with the keys, bytes and times as they were
+    assert as_text == as_dict == expected
+    assert [record["kinesis"]["partitionKey"] for record in as_text["Records"]] == keys
+    assert {base64.b64decode(record["kinesis"]["data"]) for record in as_text["Records"]} == {
+        bytes(range(256))
+    }
+    assert as_text["Records"][0]["kinesis"]["approximateArrivalTimestamp"] == arrival.timestamp()
+    assert as_text["Records"][0]["invokeIdentityArn"] == "arn:aws:iam::1:role/echo-role"

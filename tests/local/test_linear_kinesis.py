@@ -124,7 +124,7 @@ def test_install_refuses_a_moto_it_was_not_checked_against(monkeypatch: pytest.M
     monkeypatch.setattr(moto, "__version__", "9.9.9")
     # WHEN the replacements are installed THEN the message names the versions and the fix
     with pytest.raises(
-        RuntimeError, match=r"moto 5\.2\.5's Kinesis and Glue, but moto 9\.9\.9 is installed.*CHECKED_MOTO"
+        RuntimeError, match=r"moto 5\.2\.5, but moto 9\.9\.9 is installed.*CHECKED_MOTO_VERSION"
     ):
         moto_server.install()
 
