@@ -42,3 +42,8 @@ def records_to_arrow(records: Sequence[Record]) -> pa.Table:
     for name, scalar_type in value_types.items():
         columns[name] = pa.array([r.values.get(name) for r in records], ARROW_TYPES[scalar_type])
     return pa.table(columns)
+
+
+# pyarrow imports pandas on its first conversion of Python objects (~0.2 s): pay that when the
+# emulator starts, not inside the first WriteRecords call.
+pa.array([], pa.string())
