@@ -170,30 +170,31 @@ class Storage:
         acknowledging them. A call that replaces records commits at once (None), as does one of none.
         """
         replaced = list(replaced)
-        if not records and not replaced:
+        with self.lock:  # the writer holds it already (re-entrant): its checks and this are one step
+            if not records and not replaced:
+                return None
+            latest = self._latest_times(storage_id)
+            for record in records:
+                if record.time_ns > latest.get(record.series_key, _NEVER):
+                    latest[record.series_key] = record.time_ns
+            if not replaced:
+                return self.commits.put(storage_id, records_to_arrow(records) if rows is None else rows)
+            self.commits.flush()
+            self._conn.execute("BEGIN TRANSACTION")
+            try:
+                for series, time_ns in replaced:
+                    self._conn.execute(
+                        f"DELETE FROM {data_table(storage_id)} WHERE {SERIES_COLUMN} = ? "
+                        "AND time = make_timestamp_ns(?)",
+                        [series, time_ns],
+                    )
+                self._insert(storage_id, records_to_arrow(records) if rows is None else rows)
+                self._conn.execute("COMMIT")
+            except Exception:
+                self._conn.execute("ROLLBACK")
+                self._latest.pop(storage_id, None)  # reloaded from the table on the next write
+                raise
             return None
-        latest = self._latest_times(storage_id)
-        for record in records:
-            if record.time_ns > latest.get(record.series_key, _NEVER):
-                latest[record.series_key] = record.time_ns
-        if not replaced:
-            return self.commits.put(storage_id, records_to_arrow(records) if rows is None else rows)
-        self.commits.flush()
-        self._conn.execute("BEGIN TRANSACTION")
-        try:
-            for series, time_ns in replaced:
-                self._conn.execute(
-                    f"DELETE FROM {data_table(storage_id)} WHERE {SERIES_COLUMN} = ? "
-                    "AND time = make_timestamp_ns(?)",
-                    [series, time_ns],
-                )
-            self._insert(storage_id, records_to_arrow(records) if rows is None else rows)
-            self._conn.execute("COMMIT")
-        except Exception:
-            self._conn.execute("ROLLBACK")
-            self._latest.pop(storage_id, None)  # reloaded from the table on the next write
-            raise
-        return None
 
     def append(self, storage_id: int, batch: pa.Table) -> None:
         """Bulk-append rows whose columns already exist (fast loaders that bypass the version rules)."""
