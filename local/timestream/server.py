@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -18,6 +20,8 @@ from local.timestream.wire import dumps
 
 _LOG = logging.getLogger(__name__)
 _CONTENT_TYPE = "application/x-amz-json-1.0"
+SWITCH_INTERVAL_S = 0.0005
+GC_THRESHOLDS = (50_000, 20, 20)
 
 
 class TimestreamServer:
@@ -57,7 +61,15 @@ class TimestreamServer:
         return self.url
 
     def serve_forever(self) -> None:
-        """Serve in the calling thread (the CLI)."""
+        """Serve in the calling thread (the CLI): the emulator owns this process."""
+        # DuckDB takes the GIL back several times per INSERT (its Arrow scan calls into Python); with
+        # the default 5 ms switch interval, a request thread parsing JSON would hold each of those for up
+        # to 5 ms, and concurrent writes would run slower than one caller's.
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        # A WriteRecords call allocates ~2,000 short-lived objects that form no cycles: with the default
+        # thresholds the collector would run every few calls and walk everything the server holds.
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
         self._httpd.serve_forever()
 
     def stop(self) -> None:

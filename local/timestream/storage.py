@@ -3,8 +3,8 @@
 Each Timestream table is a DuckDB table `_ts_data.t<id>` (time TIMESTAMP_NS, measure_name, a VARCHAR
 column per dimension and a typed column per measure, added on demand, plus internal `__ts_*` columns
 for the record key, version and value) and a view `_ts_view.t<id>` that shows only the Timestream
-columns and hides data older than the magnetic-store retention. One lock serialises every call: the
-emulator favours simple correctness over concurrent throughput.
+columns and hides data older than the magnetic-store retention. One lock serialises every call; the
+appends of concurrent WriteRecords calls share one commit (commit_queue.py).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import duckdb
 import pyarrow as pa
 
 from local.timestream import timeseries_udf
+from local.timestream.commit_queue import CommitQueue, Ticket
+from local.timestream.record_columns import PAYLOAD_COLUMN, SERIES_COLUMN, VERSION_COLUMN, records_to_arrow
 from local.timestream.records import Record
 
 COLUMN_SQL_TYPES = {
@@ -28,14 +30,6 @@ COLUMN_SQL_TYPES = {
     "BOOLEAN": "BOOLEAN",
     "TIMESTAMP": "TIMESTAMP_NS",
 }
-_ARROW_TYPES = {
-    "DOUBLE": pa.float64(),
-    "BIGINT": pa.int64(),
-    "VARCHAR": pa.string(),
-    "BOOLEAN": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("ns"),
-}
-SERIES_COLUMN, VERSION_COLUMN, PAYLOAD_COLUMN = "__ts_series", "__ts_version", "__ts_payload"
 _NEVER = -(2**63) - 1  # before any time_ns: the latest time of a series with nothing stored
 
 
@@ -62,6 +56,7 @@ class Storage:
         # cannot meet a stored record, so most calls need no version-check query at all.
         self._latest: dict[int, dict[str, int]] = {}
         self._conn = duckdb.connect(self.path)
+        self.commits = CommitQueue(self.lock, self._insert_group)
         # Timestream (Presto) divides integers as integers and works in UTC.
         self._conn.execute("SET integer_division = true")
         self._conn.execute("SET TimeZone = 'UTC'")
@@ -75,6 +70,7 @@ class Storage:
 
     def close(self) -> None:
         with self.lock:
+            self.commits.flush()
             self._conn.close()
 
     # --- catalog -------------------------------------------------------------------------
@@ -110,6 +106,7 @@ class Storage:
 
     def drop_data_table(self, storage_id: int) -> None:
         with self.lock:
+            self.commits.flush()
             self._latest.pop(storage_id, None)
             self._conn.execute(f"DROP VIEW IF EXISTS {view_name(storage_id)}")
             self._conn.execute(f"DROP TABLE IF EXISTS {data_table(storage_id)}")
@@ -146,6 +143,7 @@ class Storage:
             keys = [(series, time_ns) for series, time_ns in keys if time_ns <= latest.get(series, _NEVER)]
             if not keys:
                 return {}
+            self.commits.flush()  # a queued call's rows may be the stored ones
             times = [time_ns for _, time_ns in keys]
             series = sorted({series for series, _ in keys})
             rows = self._conn.execute(
@@ -158,36 +156,69 @@ class Storage:
         wanted = set(keys)
         return {(s, t): (v, p) for s, t, v, p in rows if (s, t) in wanted}
 
-    def upsert(self, storage_id: int, records: Sequence[Record], replaced: Iterable[tuple[str, int]]) -> None:
-        """Delete the `replaced` keys (a higher version wins), then append `records`."""
+    def upsert(
+        self,
+        storage_id: int,
+        records: Sequence[Record],
+        replaced: Iterable[tuple[str, int]],
+        rows: pa.Table | None = None,
+    ) -> Ticket | None:
+        """Delete the `replaced` keys (a higher version wins) and append `records` (under `lock`).
+
+        `rows` is `records` already built by records_to_arrow, if the caller has them. Appends alone
+        are queued for the next group commit: wait for the returned ticket, outside the lock, before
+        acknowledging them. A call that replaces records commits at once (None), as does one of none.
+        """
         replaced = list(replaced)
-        with self.lock:
+        with self.lock:  # the writer holds it already (re-entrant): its checks and this are one step
+            if not records and not replaced:
+                return None
             latest = self._latest_times(storage_id)
-            if not replaced:  # one INSERT is atomic by itself
-                self._insert(storage_id, records_to_arrow(records))
-            else:
-                self._conn.execute("BEGIN TRANSACTION")
-                try:
-                    for series, time_ns in replaced:
-                        self._conn.execute(
-                            f"DELETE FROM {data_table(storage_id)} WHERE {SERIES_COLUMN} = ? "
-                            "AND time = make_timestamp_ns(?)",
-                            [series, time_ns],
-                        )
-                    self._insert(storage_id, records_to_arrow(records))
-                    self._conn.execute("COMMIT")
-                except Exception:
-                    self._conn.execute("ROLLBACK")
-                    raise
             for record in records:
                 if record.time_ns > latest.get(record.series_key, _NEVER):
                     latest[record.series_key] = record.time_ns
+            if not replaced:
+                return self.commits.put(storage_id, records_to_arrow(records) if rows is None else rows)
+            self.commits.flush()
+            self._conn.execute("BEGIN TRANSACTION")
+            try:
+                for series, time_ns in replaced:
+                    self._conn.execute(
+                        f"DELETE FROM {data_table(storage_id)} WHERE {SERIES_COLUMN} = ? "
+                        "AND time = make_timestamp_ns(?)",
+                        [series, time_ns],
+                    )
+                self._insert(storage_id, records_to_arrow(records) if rows is None else rows)
+                self._conn.execute("COMMIT")
+            except Exception:
+                self._conn.execute("ROLLBACK")
+                self._latest.pop(storage_id, None)  # reloaded from the table on the next write
+                raise
+            return None
 
     def append(self, storage_id: int, batch: pa.Table) -> None:
         """Bulk-append rows whose columns already exist (fast loaders that bypass the version rules)."""
         with self.lock:
+            self.commits.flush()
             self._latest.pop(storage_id, None)  # reloaded from the table on the next write
             self._insert(storage_id, batch)
+
+    def _insert_group(self, batches: dict[int, pa.Table]) -> None:
+        """One transaction for a group commit's rows (one INSERT per table)."""
+        single = len(batches) == 1  # one INSERT is atomic by itself
+        try:
+            if not single:
+                self._conn.execute("BEGIN TRANSACTION")
+            for storage_id, batch in batches.items():
+                self._insert(storage_id, batch)
+            if not single:
+                self._conn.execute("COMMIT")
+        except Exception:
+            if not single:
+                self._conn.execute("ROLLBACK")
+            for storage_id in batches:  # the index counted the lost rows: reload it from the table
+                self._latest.pop(storage_id, None)
+            raise
 
     def _insert(self, storage_id: int, batch: pa.Table) -> None:
         # DuckDB reads `batch` from this frame (a replacement scan): a third cheaper per call than
@@ -208,33 +239,8 @@ class Storage:
     def run_query(self, sql: str) -> tuple[list[str], list[str], pa.Table]:
         """Column names, DuckDB type names and the rows of a read-only query."""
         with self.lock:
+            self.commits.flush()
             relation = self._conn.sql(sql)
             if relation is None:
                 return [], [], pa.table({})
             return list(relation.columns), [str(t) for t in relation.types], relation.to_arrow_table()
-
-
-def records_to_arrow(records: Sequence[Record]) -> pa.Table:
-    """Records as an Arrow table with the storage's columns (absent dimensions/measures are null)."""
-    columns: dict[str, list[Any]] = {
-        SERIES_COLUMN: [r.series_key for r in records],
-        "time": [r.time_ns for r in records],
-        VERSION_COLUMN: [r.version for r in records],
-        PAYLOAD_COLUMN: [r.payload for r in records],
-        "measure_name": [r.measure_name for r in records],
-    }
-    types: dict[str, pa.DataType] = {
-        SERIES_COLUMN: pa.string(),
-        "time": pa.timestamp("ns"),
-        VERSION_COLUMN: pa.int64(),
-        PAYLOAD_COLUMN: pa.string(),
-        "measure_name": pa.string(),
-    }
-    for position, record in enumerate(records):
-        for name, value in record.dimensions.items():
-            columns.setdefault(name, [None] * len(records))[position] = value
-            types[name] = pa.string()
-        for name, value in record.values.items():
-            columns.setdefault(name, [None] * len(records))[position] = value
-            types[name] = _ARROW_TYPES[record.types[name]]
-    return pa.table({name: pa.array(values, type=types[name]) for name, values in columns.items()})

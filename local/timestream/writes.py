@@ -11,8 +11,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import pyarrow as pa
+
+from local.timestream.commit_queue import Ticket
 from local.timestream.exceptions import RejectedRecordsException
 from local.timestream.models import DIMENSION, Catalog, Table
+from local.timestream.record_columns import records_to_arrow
 from local.timestream.records import Record, RecordProblem, check_record_count, merge_common, parse_record
 
 FUTURE_LIMIT_NS = 15 * 60 * 1_000_000_000
@@ -41,26 +45,56 @@ class RecordWriter:
         now = self.clock_ns()
         memory_floor = now - table.memory_hours * _HOUR_NS
         rejected: list[dict[str, Any]] = []
-        candidates: list[tuple[int, Record]] = []
-        # Columns and measure types of earlier records of this call count as schema too.
-        pending_columns, pending_types = dict(table.columns), dict(table.measure_types)
-        with self.catalog.storage.lock:
+        parsed: list[tuple[int, Record]] = []
+        with self.catalog.storage.commits.arrival():
+            # Parsing needs no lock: it runs while another call's rows are being committed.
             for index, fields in enumerate(merged):
                 try:
                     record = parse_record(fields)
                     self._check_window(table, record, now, memory_floor)
-                    _check_schema(record, pending_columns, pending_types)
                 except RecordProblem as problem:
                     rejected.append({"RecordIndex": index, "Reason": str(problem)})
                     continue
-                candidates.append((index, record))
-            to_insert, replaced, accepted = self._apply_versions(table, candidates, rejected)
-            self._grow_schema(table, to_insert.values())
-            self.catalog.storage.upsert(table.storage_id, list(to_insert.values()), replaced)
+                parsed.append((index, record))
+            # The usual call stores every record: its rows are built before taking the lock, too.
+            rows = records_to_arrow([record for _, record in parsed])
+            with self.catalog.storage.lock:
+                ticket, accepted = self._store(table, parsed, rejected, rows)
+        if ticket is not None:  # acknowledged only once committed, with the calls that queued alongside
+            self.catalog.storage.commits.wait(ticket)
         if rejected:
             raise RejectedRecordsException(sorted(rejected, key=lambda r: r["RecordIndex"]))
         magnetic = sum(1 for record in accepted if record.time_ns < memory_floor)
         return {"Total": len(accepted), "MemoryStore": len(accepted) - magnetic, "MagneticStore": magnetic}
+
+    def _store(
+        self,
+        table: Table,
+        parsed: list[tuple[int, Record]],
+        rejected: list[dict[str, Any]],
+        rows: pa.Table,
+    ) -> tuple[Ticket | None, list[Record]]:
+        """Schema and version rules against what is stored (under the storage lock), then the upsert."""
+        # Columns and measure types of earlier records of this call count as schema too.
+        pending_columns, pending_types = dict(table.columns), dict(table.measure_types)
+        candidates: list[tuple[int, Record]] = []
+        for index, record in parsed:
+            try:
+                _check_schema(record, pending_columns, pending_types)
+            except RecordProblem as problem:
+                rejected.append({"RecordIndex": index, "Reason": str(problem)})
+                continue
+            candidates.append((index, record))
+        to_insert, replaced, accepted = self._apply_versions(table, candidates, rejected)
+        self._grow_schema(table, to_insert.values())
+        stored = list(to_insert.values())
+        every_parsed = len(stored) == len(parsed) and all(
+            a is b for a, (_, b) in zip(stored, parsed, strict=True)
+        )
+        ticket = self.catalog.storage.upsert(
+            table.storage_id, stored, replaced, rows if every_parsed else None
+        )
+        return ticket, accepted
 
     def _check_window(self, table: Table, record: Record, now: int, memory_floor: int) -> None:
         floor = now - table.magnetic_days * _DAY_NS if table.magnetic_writes_enabled else memory_floor
