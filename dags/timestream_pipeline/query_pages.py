@@ -6,11 +6,13 @@ collects the hour.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from timestream_pipeline.exports import Column
+from timestream_pipeline.next_token import listen
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -28,20 +30,56 @@ def iter_query_pages(client: Any, sql: str, *, max_rows: int | None = None) -> I
 
     Without `max_rows` Timestream fills each page up to its 1 MB limit: the fewest requests. The next
     page is requested (on a thread, with the same client) as soon as a page's NextToken is known, so
-    fetching and parsing it overlaps the caller's work on the page just yielded: at most two pages are
-    held at once. A failed request raises when its page is reached.
+    fetching it overlaps the caller's work on the page just yielded: at most two pages are held at once
+    (the caller's and the next). With `query_parser`'s client the token is known from the response's
+    first bytes (`next_token`), before the page is parsed; that request is kept only if the parsed
+    NextToken is the same. A failed request raises when its page is reached.
     """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="timestream-pages") as fetcher:
-        pending: Future[dict] | None = fetcher.submit(_query, client, sql, max_rows, None)
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="timestream-pages") as fetcher:
+        pending: _PageFetch | None = _PageFetch(fetcher, client, sql, max_rows, None)
         token: str | None = None
         while pending is not None:
-            page = pending.result()
+            early = pending.early_token()
+            ahead = _PageFetch(fetcher, client, sql, max_rows, early) if early and early != token else None
+            page = pending.page.result()
             next_token = page.get("NextToken")
             if next_token and next_token == token:
                 raise QueryResultError(_LOOP_MESSAGE)
-            pending = fetcher.submit(_query, client, sql, max_rows, next_token) if next_token else None
-            token = next_token
+            if ahead is not None and ahead.token != next_token:
+                ahead = None  # the peek disagreed with the parse: that request's answer is never read
+            if ahead is None and next_token:
+                ahead = _PageFetch(fetcher, client, sql, max_rows, next_token)
+            pending, token = ahead, next_token
             yield page
+
+
+class _PageFetch:
+    """One page's request on `fetcher`, and its NextToken as soon as the response shows it."""
+
+    def __init__(
+        self, fetcher: ThreadPoolExecutor, client: Any, sql: str, max_rows: int | None, token: str | None
+    ) -> None:
+        self.token = token
+        self._early: str | None = None
+        self._known = threading.Event()
+        self.page: Future[dict] = fetcher.submit(self._fetch, client, sql, max_rows, token)
+
+    def early_token(self) -> str | None:
+        """The NextToken peeked from the response, or None once the page is done without one."""
+        self._known.wait()
+        return self._early
+
+    def _fetch(self, client: Any, sql: str, max_rows: int | None, token: str | None) -> dict:
+        try:
+            with listen(self._peeked):
+                return _query(client, sql, max_rows, token)
+        finally:
+            self._known.set()
+
+    def _peeked(self, token: str) -> None:
+        if not self._known.is_set():  # a retried request's answer does not change the first one's
+            self._early = token
+            self._known.set()
 
 
 def _query(client: Any, sql: str, max_rows: int | None, token: str | None) -> dict:

@@ -20,6 +20,8 @@ import io
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
+from timestream_pipeline import next_token
+
 if TYPE_CHECKING:
     import pyarrow as pa
 
@@ -37,6 +39,7 @@ def _before_parse(response_dict: dict[str, Any], customized_response_dict: dict[
     body = response_dict.get("body")
     if response_dict.get("status_code") != 200 or not isinstance(body, bytes) or not body.startswith(b"{"):
         return  # an error (botocore raises it as ClientError), or not a JSON object: botocore's business
+    next_token.announce(body)  # the pager may request the next page while this one is parsed
     page = parse_page(body)
     if page is not None:
         customized_response_dict.update(page)

@@ -100,19 +100,19 @@ class ResultPages:
         with result.lock:
             rows, end = result.rows.page(result.position, max_rows, MAX_PAGE_BYTES)
             result.position = end
-            response: dict[str, Any] = {
-                "QueryId": result.query_id,
-                "Rows": RawJSON(*rows),
-                "ColumnInfo": result.column_info,
-                "QueryStatus": {
-                    "ProgressPercentage": 100.0,
-                    "CumulativeBytesScanned": result.scanned_bytes,
-                    "CumulativeBytesMetered": max(result.scanned_bytes, 10 * 1024 * 1024),
-                },
-            }
+            # NextToken right after QueryId, as the API model orders them: a client can read it from the
+            # body's first bytes and ask for the next page before parsing this one (`next_token`).
+            response: dict[str, Any] = {"QueryId": result.query_id}
             if end < result.rows.total:
                 token = f"{result.query_id}:{end}"
                 response["NextToken"] = base64.urlsafe_b64encode(token.encode()).decode()
             else:
                 self.cancel(result.query_id)
+            response["Rows"] = RawJSON(*rows)
+            response["ColumnInfo"] = result.column_info
+            response["QueryStatus"] = {
+                "ProgressPercentage": 100.0,
+                "CumulativeBytesScanned": result.scanned_bytes,
+                "CumulativeBytesMetered": max(result.scanned_bytes, 10 * 1024 * 1024),
+            }
         return response
