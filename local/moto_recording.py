@@ -4,10 +4,20 @@ moto appends every request it serves to the recording, reads included: on the lo
 each GetRecords, GetShardIterator and ListShards of the event source mappings, several per batch,
 each a JSON line written on the Kinesis hot path and replayed, for nothing, at the next `up`.
 Requests that only read are skipped here; the replay rebuilds the same state without them.
+
+moto writes an entry and its newline in two writes, from each of its server threads: two requests at
+once (the local mapping's shards run side by side) would interleave them into a line moto cannot
+replay, and the stack could no longer start with its data. Entries are therefore written one at a time
+here, and `repair` mends a recording damaged that way (by an earlier version) or cut short by a crash.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 # X-Amz-Target actions that read and change nothing (SQS ReceiveMessage is not one: it hides messages).
@@ -27,6 +37,33 @@ READ_ONLY_TARGETS = frozenset(
     }
 )
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})  # S3 reads and listings
+# Every entry moto writes starts so (json.dumps keeps its key order); inside a JSON string a quote is
+# escaped, so these bytes can only be the start of an entry.
+ENTRY_START = b'{"headers": '
+_ONE_WRITER = threading.Lock()
+
+
+class RecordingReplayError(RuntimeError):
+    """The recording cannot be replayed; the message says where and what to do."""
+
+
+@dataclass(frozen=True)
+class Repair:
+    """What `repair` changed: requests split onto their own lines, an unfinished last entry dropped."""
+
+    split_lines: int = 0
+    dropped_last_entry: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.split_lines or self.dropped_last_entry)
+
+    def describe(self) -> str:
+        parts = []
+        if self.split_lines:
+            parts.append(f"{self.split_lines} line(s) holding several requests written at once were split")
+        if self.dropped_last_entry:
+            parts.append("an unfinished last request (the server stopped while writing it) was dropped")
+        return "; ".join(parts)
 
 
 def changes_state(request: Any) -> bool:
@@ -46,7 +83,64 @@ def install() -> None:
 
     def record_changes(self: Recorder, request: Any, body: bytes | None = None) -> None:
         if changes_state(request):
-            record_everything(self, request, body)
+            with _ONE_WRITER:
+                record_everything(self, request, body)
 
     record_changes.skips_reads = True  # type: ignore[attr-defined]
     Recorder._record_request = record_changes  # type: ignore[method-assign]
+
+
+def repair(path: Path) -> Repair:
+    """Make every line of the recording one whole request, rewriting the file only when needed.
+
+    A line holding several entries (interleaved writes) is split into them, in their order; empty lines
+    go; an entry cut short at the very end of the file is dropped (moto records a request before it
+    handles it, so that request was never carried out). Anything else cannot be mended and raises.
+    """
+    with path.open("rb") as recording:
+        lines = recording.readlines()
+    if all(_is_one_entry(line) for line in lines):
+        return Repair()
+    mended: list[bytes] = []
+    split_lines = 0
+    dropped_last_entry = False
+    for number, line in enumerate(lines, start=1):
+        if _is_one_entry(line):
+            mended.append(line)
+            continue
+        entries = _entries(line)
+        whole = [entry for entry in entries if _parses(entry)]
+        unfinished = len(entries) - len(whole)
+        if unfinished and not (number == len(lines) and unfinished == 1 and not _parses(entries[-1])):
+            raise RecordingReplayError(
+                f"moto's recording {path} has a line that is not a request (line {number}), so the local "
+                "stack cannot restore its moto data from it; `make local-reset` deletes the stack's data "
+                "(it asks first), or move the file away to start moto empty"
+            )
+        dropped_last_entry = dropped_last_entry or bool(unfinished)
+        split_lines += len(whole) > 1
+        mended.extend(entry + b"\n" for entry in whole)
+    temporary = path.with_name(path.name + ".repaired")
+    with temporary.open("wb") as out:
+        out.writelines(mended)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
+    return Repair(split_lines, dropped_last_entry)
+
+
+def _is_one_entry(line: bytes) -> bool:
+    return line.startswith(ENTRY_START) and line.endswith(b"}\n") and line.count(ENTRY_START) == 1
+
+
+def _entries(line: bytes) -> list[bytes]:
+    """The entries a line holds, cut at each entry start (an empty line holds none)."""
+    pieces = line.strip().split(ENTRY_START)
+    return [ENTRY_START + piece for piece in pieces[1:]] if pieces[0] == b"" else [line.strip()]
+
+
+def _parses(entry: bytes) -> bool:
+    try:
+        return isinstance(json.loads(entry), dict)
+    except ValueError:
+        return False

@@ -147,7 +147,7 @@ def restart(settings: Settings, server: str, state_path: Path = DEFAULT_STATE_PA
 def _start_moto(state_path: Path, port: int) -> tuple[int, str]:
     """moto, recording every request; a recording left by an earlier run is replayed first."""
     endpoint = f"http://{processes.HOST}:{port}"
-    log = state_path.parent / "logs" / "moto.log"
+    log = stack_data.moto_log(state_path)
     process = processes.spawn(
         MOTO_MODULE,
         ["-H", processes.HOST, "-p", str(port)],

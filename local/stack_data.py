@@ -14,9 +14,12 @@ and the one explicit way to delete it all (`python -m local reset`).
 from __future__ import annotations
 
 import shutil
+import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
+from local import moto_recording as recording_file
 from pipeline_config.local_state import DEFAULT_STATE_PATH
 
 TIMESTREAM_DB_FILE = "timestream.duckdb"
@@ -31,6 +34,11 @@ def timestream_db(state_path: Path = DEFAULT_STATE_PATH) -> Path:
 
 def moto_recording(state_path: Path = DEFAULT_STATE_PATH) -> Path:
     return state_path.parent / MOTO_RECORDING_FILE
+
+
+def moto_log(state_path: Path = DEFAULT_STATE_PATH) -> Path:
+    """The moto server's output (the local stack's servers log under `logs/` beside the state)."""
+    return state_path.parent / "logs" / "moto.log"
 
 
 def checkpoint_dir(state_path: Path = DEFAULT_STATE_PATH) -> Path:
@@ -62,12 +70,23 @@ def replay_moto_state(moto_endpoint: str, state_path: Path = DEFAULT_STATE_PATH)
     recording = moto_recording(state_path)
     if not recording.is_file() or recording.stat().st_size == 0:
         return 0
+    repaired = recording_file.repair(recording)
+    if repaired:
+        print(f"moto's recording {recording}: {repaired.describe()}", file=sys.stderr)
     with recording.open("rb") as lines:
         requests = sum(1 for _ in lines)
     url = f"{moto_endpoint}/moto-api/recorder/replay-recording"
     request = urllib.request.Request(url, method="POST")  # noqa: S310 - our own loopback server
-    with urllib.request.urlopen(request, timeout=REPLAY_TIMEOUT_SECONDS):  # noqa: S310
-        pass
+    try:
+        with urllib.request.urlopen(request, timeout=REPLAY_TIMEOUT_SECONDS):  # noqa: S310
+            pass
+    except urllib.error.HTTPError as error:
+        log = moto_log(state_path)
+        raise recording_file.RecordingReplayError(
+            f"moto could not replay its recording {recording} (HTTP {error.code}; {log} says why), so "
+            "the local stack cannot restore its moto data; `make local-reset` deletes the stack's data "
+            "(it asks first), or move the file away to start moto empty"
+        ) from error
     return requests
 
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -139,6 +140,47 @@ def test_the_moto_recording_keeps_writes_and_skips_reads(stack_with_data: StackW
     # THEN the writes are there and no read is
     assert {"Kinesis_20131202.PutRecords", "PUT"} <= targets
     assert not targets & {"Kinesis_20131202.GetRecords", "Kinesis_20131202.ListShards", "GET", "HEAD"}
+
+
+def test_concurrent_writes_are_recorded_whole_and_replayed(
+    settings: Settings, stack_with_data: StackWithData
+) -> None:
+    """Requests moto serves at once (the mapping's shards run side by side) each get a line of their own
+    in the recording, so a restart replays all of them."""
+    # GIVEN a stack whose moto takes 160 S3 puts from 8 threads at once
+    state = stack_with_data.state
+    s3 = client("s3", state.moto_endpoint)
+    bodies = {f"concurrent/{n}": bytes([n % 251]) * 50_000 for n in range(160)}
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda key: s3.put_object(Bucket=state.bucket, Key=key, Body=bodies[key]), bodies))
+    # WHEN its recording is read, and moto is restarted from it
+    lines = stack_data.moto_recording(stack_with_data.state_path).read_bytes().split(b"\n")
+    entries = [json.loads(line) for line in lines[:-1]]
+    after = restart(settings, "moto", stack_with_data.state_path)
+    # THEN every line is one request, and the restarted moto holds every object
+    assert lines[-1] == b"" and all(isinstance(entry, dict) for entry in entries)
+    assert sum(entry["url"].endswith(tuple(bodies)) for entry in entries) == len(bodies)
+    s3_after = client("s3", after.moto_endpoint)
+    stored = {key: s3_after.get_object(Bucket=state.bucket, Key=key)["Body"].read() for key in bodies}
+    assert stored == bodies
+
+
+def test_up_with_a_recording_that_cannot_be_replayed_says_so_in_one_line(
+    stack_with_data: StackWithData, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line of the recording that is no request: `up` names the file and line and how to go on."""
+    # GIVEN a stopped stack whose recording has a damaged line in the middle
+    down(stack_with_data.state_path)
+    recording = stack_data.moto_recording(stack_with_data.state_path)
+    lines = recording.read_bytes().splitlines(keepends=True)
+    recording.write_bytes(b"".join([lines[0], b"not a request\n", *lines[1:]]))
+    # WHEN the stack is started
+    status = main(["--state-file", str(stack_with_data.state_path), "up"])
+    # THEN it refuses in one line and nothing is left running
+    error = capsys.readouterr().err.strip()
+    assert status == 1 and "\n" not in error, error
+    assert error.startswith("error: moto's recording") and "(line 2)" in error and "make local-reset" in error
+    assert running_state(stack_with_data.state_path) is None
 
 
 @pytest.mark.parametrize("server", ["timestream", "moto"])
