@@ -7,8 +7,13 @@ Requests that only read are skipped here; the replay rebuilds the same state wit
 
 moto writes an entry and its newline in two writes, from each of its server threads: two requests at
 once (the local mapping's shards run side by side) would interleave them into a line moto cannot
-replay, and the stack could no longer start with its data. Entries are therefore written one at a time
-here, and `repair` mends a recording damaged that way (by an earlier version) or cut short by a crash.
+replay, and the stack could no longer start with its data. And it records a request just before
+applying it, so two at once could be applied in the other order than recorded: replayed, two puts to
+one shard would swap sequence numbers, which the mappings' checkpoints hold. A state-changing request is
+therefore recorded and applied under one lock (reads still run side by side), and `repair` mends a
+recording damaged by an earlier version or cut short by a crash. Replaced parts of moto 5.2.5:
+`Recorder._record_request` (moto/moto_api/_internal/recorder/models.py) and
+`convert_to_flask_response.__call__` (moto/core/utils.py).
 """
 
 from __future__ import annotations
@@ -40,7 +45,9 @@ READ_ONLY_METHODS = frozenset({"GET", "HEAD"})  # S3 reads and listings
 # Every entry moto writes starts so (json.dumps keeps its key order); inside a JSON string a quote is
 # escaped, so these bytes can only be the start of an entry.
 ENTRY_START = b'{"headers": '
-_ONE_WRITER = threading.Lock()
+# Held from recording a state-changing request to the end of applying it (re-entrant: the recorder
+# takes it too, for moto in a test's process, whose requests do not pass the server's wrapper).
+_IN_RECORDED_ORDER = threading.RLock()
 
 
 class RecordingReplayError(RuntimeError):
@@ -74,7 +81,8 @@ def changes_state(request: Any) -> bool:
 
 
 def install() -> None:
-    """Record only state-changing requests in this process's moto."""
+    """Record only state-changing requests in this process's moto, each whole and in applied order."""
+    from moto.core.utils import convert_to_flask_response
     from moto.moto_api._internal.recorder.models import Recorder
 
     record_everything = Recorder._record_request
@@ -83,11 +91,23 @@ def install() -> None:
 
     def record_changes(self: Recorder, request: Any, body: bytes | None = None) -> None:
         if changes_state(request):
-            with _ONE_WRITER:
+            with _IN_RECORDED_ORDER:
                 record_everything(self, request, body)
+
+    serve = convert_to_flask_response.__call__
+
+    def serve_in_recorded_order(self: convert_to_flask_response, args: Any = None, **kwargs: Any) -> Any:
+        from flask import request
+
+        # moto's own API is left out: its replay sends the recorded requests back to this server
+        if not changes_state(request) or request.path.startswith("/moto-api/"):
+            return serve(self, args, **kwargs)
+        with _IN_RECORDED_ORDER:
+            return serve(self, args, **kwargs)
 
     record_changes.skips_reads = True  # type: ignore[attr-defined]
     Recorder._record_request = record_changes  # type: ignore[method-assign]
+    convert_to_flask_response.__call__ = serve_in_recorded_order  # type: ignore[method-assign]
 
 
 def repair(path: Path) -> Repair:

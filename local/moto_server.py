@@ -11,7 +11,8 @@ import moto
 
 from local import glue_versions, kinesis_responses, linear_kinesis, moto_per_request, moto_recording
 
-CHECKED_MOTO_VERSION = "5.2.5"  # the moto whose replaced parts (Kinesis, Glue, per request) were read
+# the moto whose replaced parts (Kinesis, Glue, per request, the recorder's order) were read
+CHECKED_MOTO_VERSION = "5.2.5"
 
 
 def install() -> None:
@@ -23,8 +24,9 @@ def install() -> None:
     """
     if moto.__version__ != CHECKED_MOTO_VERSION:
         raise RuntimeError(
-            "local.linear_kinesis, kinesis_responses, glue_versions and moto_per_request replace parts of "
-            f"moto {CHECKED_MOTO_VERSION}, but moto {moto.__version__} is installed: compare them with the "
+            "local.linear_kinesis, kinesis_responses, glue_versions, moto_recording and moto_per_request "
+            f"replace parts of moto {CHECKED_MOTO_VERSION}, but moto {moto.__version__} is installed: "
+            "compare them with the "
             "moto files their docstrings name, then update CHECKED_MOTO_VERSION in local/moto_server.py"
         )
     linear_kinesis.install()

@@ -165,6 +165,42 @@ def test_concurrent_writes_are_recorded_whole_and_replayed(
     assert stored == bodies
 
 
+def _shard_records(state: LocalStackState, shard_id: str) -> list[tuple[str, bytes]]:
+    kinesis = client("kinesis", state.moto_endpoint)
+    iterator = kinesis.get_shard_iterator(
+        StreamName=state.raw_stream, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    records = kinesis.get_records(ShardIterator=iterator, Limit=10_000)["Records"]
+    return [(record["SequenceNumber"], record["Data"]) for record in records]
+
+
+def test_concurrent_puts_keep_their_sequence_numbers_through_a_restart(
+    settings: Settings, stack_with_data: StackWithData
+) -> None:
+    """Puts to one shard at once are replayed in the order moto applied them, so every sequence number
+    (what the mappings' checkpoints hold) still names the same record after a restart."""
+    # GIVEN a shard that takes 240 PutRecords calls from 8 threads at once
+    state = stack_with_data.state
+    kinesis = client("kinesis", state.moto_endpoint)
+    shard = kinesis.list_shards(StreamName=state.raw_stream)["Shards"][0]
+    start = shard["HashKeyRange"]["StartingHashKey"]
+
+    def put(call: int) -> None:
+        records = [
+            {"Data": f"{call}-{n}".encode(), "PartitionKey": "p", "ExplicitHashKey": start} for n in range(5)
+        ]
+        kinesis.put_records(StreamName=state.raw_stream, Records=records)
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(put, range(240)))
+    before = _shard_records(state, shard["ShardId"])
+    # WHEN moto is restarted from its recording
+    after = restart(settings, "moto", stack_with_data.state_path)
+    # THEN each sequence number holds the same record
+    assert len(before) == 3 + 240 * 5
+    assert _shard_records(after, shard["ShardId"]) == before
+
+
 def test_up_with_a_recording_that_cannot_be_replayed_says_so_in_one_line(
     stack_with_data: StackWithData, capsys: pytest.CaptureFixture[str]
 ) -> None:
