@@ -123,6 +123,8 @@ def _compile_filter(text: str, mapping: str) -> _Pattern:
 
 
 def _compile_object(pattern: Mapping[str, Any], mapping: str, path: str) -> _Pattern:
+    if not pattern:  # whether Lambda takes it as "any object" is not documented: refused, not guessed
+        raise UnsupportedFilterError(f"the {mapping} mapping's filter at {path} is an empty object")
     compiled: dict[str, Any] = {}
     for field, rules in pattern.items():
         where = f"{path}.{field}"

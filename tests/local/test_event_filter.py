@@ -150,6 +150,8 @@ def test_an_operator_it_cannot_evaluate_is_refused_naming_it_and_the_mapping(
         ('{"partitionKey": ["1"]}', "filters on 'partitionKey'"),
         ('{"data": ["x"]}', "pattern on 'data' is not a JSON object"),
         ('{"data": {"a": []}}', "a field's rules are a non-empty list"),
+        ('{"data": {}}', "at data is an empty object"),
+        ('{"data": {"a": {}}}', "at data.a is an empty object"),
         ("{not json", "is not JSON"),
         ("[]", "is not a JSON object"),
     ],
