@@ -7,8 +7,10 @@ processing"). What Flink keeps in its checkpoints, the function keeps in one Dyn
 shard, written conditionally after the batch's matches are on the CEP stream.
 
 The mapping reads each shard in order, one batch at a time (parallelization factor 1: the state is
-per shard), and shares the ingest mappings' retry settings and on-failure destination, so a batch
-the stage cannot process is kept and replayed the same way as one the ingest function cannot.
+per shard), passes only sensor readings to the function (event filtering: the rest is not CEP input
+and would only cost invocations), and shares the ingest mappings' retry settings and on-failure
+destination, so a batch the stage cannot process is kept and replayed the same way as one the
+ingest function cannot.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from pipeline_config import names as pipeline_names
 from pipeline_config.bundles import CEP_LAMBDA_DIR
 from pipeline_config.settings import Settings
 from timestream_cep import names
+from timestream_cep.readings import mapping_filter_pattern
 
 HANDLER = "timestream_cep.handler.handler"
 # One batch per shard at a time: the state of a shard is one item, applied in sequence order.
@@ -102,6 +105,9 @@ class CepStage(Construct):
         # shard's parents) and the on-failure destination's send.
         # Retries last as long as the stream keeps a record, as the ingest mappings' do
         # (pipeline_config/mapping_retries.py); EventCount metrics feed the kept-records alarm.
+        # Only sensor readings reach the function (the filter is defined beside `sensor_reading`): the
+        # raw stream's DevOps and other records would each cost billed duration for nothing, and
+        # dropping them changes no match, as the stage's watermark advances on readings alone.
         self.event_source = sources.KinesisEventSource(
             raw_stream,
             starting_position=lambda_.StartingPosition.TRIM_HORIZON,
@@ -113,6 +119,7 @@ class CepStage(Construct):
             bisect_batch_on_error=True,
             on_failure=on_failure,
             metrics_config=lambda_.MetricsConfig(metrics=[lambda_.MetricType.EVENT_COUNT]),
+            filters=[lambda_.FilterCriteria.filter(mapping_filter_pattern())],
         )
         self.function.add_event_source(self.event_source)
 

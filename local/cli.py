@@ -71,13 +71,20 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the arguments, run the command, return the exit status."""
     arguments = _parser().parse_args(argv)
+    from local.event_filter import UnsupportedFilterError
     from local.moto_recording import RecordingReplayError
     from local.stack import StackNotRunningError
     from local.stack_lock import StackBusyError
 
     try:
         return quiet_when_stdout_closes(lambda: _run(arguments))
-    except (StackBusyError, StackNotRunningError, SettingsError, RecordingReplayError) as error:
+    except (
+        StackBusyError,
+        StackNotRunningError,
+        SettingsError,
+        RecordingReplayError,
+        UnsupportedFilterError,
+    ) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # the servers were already stopped by the commands' `finally`

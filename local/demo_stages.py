@@ -86,7 +86,10 @@ def ingest(
             target = "CEP stage -> CEP stream" if role == CEP_STAGE else f"ingest Lambda -> table {role}"
             progress(f"local event source mapping -> {target} ...")
             done = stats[role] = mapping.run_until_idle()
-            progress(f"  {done.records_succeeded} records delivered in {done.invocations} invocations")
+            filtered = f", {done.records_filtered} filtered out" if mapping.config.filter_patterns else ""
+            progress(
+                f"  {done.records_succeeded} records delivered in {done.invocations} invocations{filtered}"
+            )
     return stats
 
 

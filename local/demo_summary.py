@@ -50,9 +50,16 @@ def summary(
     by_reason = lake.reasons(quarantine)
     parts.append(
         render(
-            ("mapping", "delivered", "invocations", "kept for replay", "Timestream rows in the window"),
+            (
+                "mapping",
+                "delivered",
+                "filtered out",
+                "invocations",
+                "kept for replay",
+                "Timestream rows in the window",
+            ),
             [
-                (role, s.records_succeeded, s.invocations, s.records_kept, counts[role])
+                (role, s.records_succeeded, s.records_filtered, s.invocations, s.records_kept, counts[role])
                 for role, s in ingested.items()
             ],
             "2. Ingested (local event source mappings -> ingest Lambda / CEP stage -> local Timestream)",

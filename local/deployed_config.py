@@ -2,7 +2,7 @@
 
 The local event source mapping runs what `cdk deploy` creates: each function's handler, timeout and
 environment, and its mapping's settings (batch size, bisect on error, retry attempts, maximum record
-age, report batch item failures, on-failure destination...), are read from the template that
+age, report batch item failures, on-failure destination, filter criteria...), are read from the template that
 `python app.py` synthesizes for the local account and region, not restated here.
 
 A synth takes seconds (7.5 s measured on an idle 2-core machine, up to 25 s under load), so the
@@ -171,6 +171,10 @@ def extract_functions(
                 starting_position=mapping["StartingPosition"],
                 parallelization_factor=int(mapping.get("ParallelizationFactor", 1)),
                 batching_window_seconds=int(mapping.get("MaximumBatchingWindowInSeconds", 0)),
+                filter_patterns=tuple(
+                    str(item.get("Pattern", ""))
+                    for item in mapping.get("FilterCriteria", {}).get("Filters", [])
+                ),
             ),
         )
     return functions
@@ -178,6 +182,11 @@ def extract_functions(
 
 def _from_json(document: Mapping[str, Any]) -> dict[str, DeployedFunction]:
     return {
-        role: DeployedFunction(**{**function, "mapping": MappingConfig(**function["mapping"])})
+        role: DeployedFunction(**{**function, "mapping": _mapping_from_json(function["mapping"])})
         for role, function in document.items()
     }
+
+
+def _mapping_from_json(mapping: Mapping[str, Any]) -> MappingConfig:
+    """JSON has no tuples: the patterns come back as a list."""
+    return MappingConfig(**{**mapping, "filter_patterns": tuple(mapping.get("filter_patterns", ()))})

@@ -2,6 +2,9 @@
 
 Per shard, in sequence order: read a batch (GetRecords, `batch_size`), hand records older than the
 maximum record age to the on-failure destination, invoke the function with a genuine Kinesis event, then
+- the mapping's filters (the template's `FilterCriteria`, event_filter.py) first drop the records
+  they do not let through: those count as processed (the checkpoint moves past them), a batch cut
+  from what passed holds up to `batch_size` records, and one left empty is not invoked;
 - success: checkpoint after the batch;
 - `batchItemFailures`: checkpoint before the LOWEST failed sequence number and redeliver from there
   (an identifier that is missing or not in the batch fails the whole batch, as Lambda does); a
@@ -30,9 +33,10 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from local.checkpoints import CheckpointStore
+from local.event_filter import EventFilter
 from local.kinesis_event import (
     RECORD_AGE_EXCEEDED,
     RETRY_ATTEMPTS_EXHAUSTED,
@@ -56,6 +60,7 @@ class MappingConfig:
 
     -1 for retry attempts or record age means infinite, as on Lambda. The parallelization factor and
     batching window are carried so the agreement test compares every setting, but not emulated.
+    `filter_patterns` are the `FilterCriteria` patterns (JSON text); none means every record is delivered.
     """
 
     function_name: str
@@ -69,14 +74,17 @@ class MappingConfig:
     starting_position: str = "TRIM_HORIZON"
     parallelization_factor: int = 1
     batching_window_seconds: int = 0
+    filter_patterns: tuple[str, ...] = ()
 
 
 @dataclass
 class MappingStats:
-    """What the mapping did; kept records went to the on-failure destination, dropped ones are lost."""
+    """What the mapping did; kept records went to the on-failure destination, dropped ones are lost.
+    Filtered records are the ones the mapping's filters did not let through (processed, never delivered)."""
 
     invocations: int = 0
     records_read: int = 0
+    records_filtered: int = 0
     records_succeeded: int = 0
     records_kept: int = 0
     records_dropped: int = 0
@@ -84,6 +92,15 @@ class MappingStats:
     function_errors: int = 0
     partial_failures: int = 0
     failure_conditions: list[str] = field(default_factory=list)
+
+
+class _Pending(NamedTuple):
+    """Records of a shard still to deliver, the retries they used, and the checkpoint once they are done
+    (their last record, or a record after it that the filters dropped)."""
+
+    records: list[StreamRecord]
+    retries: int
+    through: StreamRecord
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,12 @@ class LocalEventSourceMapping:
             function_name=config.function_name,
             function_arn=self._function_arn,
         )
+        # A filter the mapping cannot evaluate stops it here, before anything is read.
+        keep = (
+            EventFilter(config.filter_patterns, config.function_name).matches_base64
+            if config.filter_patterns
+            else None
+        )
         self._store = CheckpointStore(checkpoint_path)
         self._checkpoints = self._store.load(self.stream_arn, summary["StreamCreationTimestamp"].isoformat())
         self._reader = ShardReader(
@@ -131,12 +154,13 @@ class LocalEventSourceMapping:
             self._checkpoints,
             batch_size=config.batch_size,
             starting_position=config.starting_position,
+            keep=keep,
         )
         self.stats = MappingStats()
         self._stats_lock = threading.Lock()  # shards step in threads of their own when concurrent
         self._pipeline = ShardPipeline(self._reader, concurrency)
-        # Per shard, what is still to deliver of its current batch: (records, retries used).
-        self._pending: dict[str, deque[tuple[list[StreamRecord], int]]] = {}
+        # Per shard, what is still to deliver of its current batch.
+        self._pending: dict[str, deque[_Pending]] = {}
 
     def run_until_idle(self, max_passes: int = 1_000_000) -> MappingStats:
         """Deliver every record in the stream, then return (a pass found nothing to do)."""
@@ -166,11 +190,14 @@ class LocalEventSourceMapping:
         work = 0
         pending = self._pending.setdefault(shard_id, deque())
         if not pending:
-            records = self._pipeline.next_batch(shard_id)
-            self._count(records_read=len(records))
-            work += len(records)
-            if records:
-                pending.append((records, 0))
+            batch = self._pipeline.next_batch(shard_id)
+            read = len(batch.records) + batch.filtered
+            self._count(records_read=read, records_filtered=batch.filtered)
+            work += read
+            if batch.records and batch.through is not None:
+                pending.append(_Pending(batch.records, 0, batch.through))
+            elif batch.through is not None:  # the filters dropped all: nothing to invoke, move past them
+                self._checkpoint(batch.through)
         if pending:
             self._step(pending)
             work += 1
@@ -181,16 +208,16 @@ class LocalEventSourceMapping:
             for name, increment in increments.items():
                 setattr(self.stats, name, getattr(self.stats, name) + increment)
 
-    def _step(self, pending: deque[tuple[list[StreamRecord], int]]) -> None:
+    def _step(self, pending: deque[_Pending]) -> None:
         """One invocation with the shard's next pending records, and what its outcome leaves to do."""
-        batch, retries = pending.popleft()
-        batch = self._discard_expired(batch, retries)
+        batch, retries, through = pending.popleft()
+        batch = self._discard_expired(batch, retries, through)
         if not batch:
             return
         outcome = self._invoke(batch)
         if outcome.first_failed is None:
             self._count(records_succeeded=len(batch))
-            self._checkpoint(batch[-1])
+            self._checkpoint(through)
             return
         if outcome.first_failed > 0:
             self._count(records_succeeded=outcome.first_failed)
@@ -198,12 +225,12 @@ class LocalEventSourceMapping:
         remaining = batch[outcome.first_failed :]
         if outcome.function_error and self.config.bisect_batch_on_error and len(remaining) > 1:
             middle = len(remaining) // 2  # splitting does not use a retry attempt
-            pending.appendleft((remaining[middle:], retries))
-            pending.appendleft((remaining[:middle], retries))
+            pending.appendleft(_Pending(remaining[middle:], retries, through))
+            pending.appendleft(_Pending(remaining[:middle], retries, remaining[middle - 1]))
         elif 0 <= self.config.retry_attempts <= retries:
-            self._give_up(remaining, RETRY_ATTEMPTS_EXHAUSTED, retries + 1, outcome.function_error)
+            self._give_up(remaining, RETRY_ATTEMPTS_EXHAUSTED, retries + 1, outcome.function_error, through)
         else:
-            pending.appendleft((remaining, retries + 1))
+            pending.appendleft(_Pending(remaining, retries + 1, through))
 
     def _invoke(self, batch: list[StreamRecord]) -> _Outcome:
         event_json = kinesis_event_json(
@@ -244,7 +271,9 @@ class LocalEventSourceMapping:
             return _Outcome(0)
         return _Outcome(min(positions[identifier] for identifier in identifiers))
 
-    def _discard_expired(self, batch: list[StreamRecord], retries: int) -> list[StreamRecord]:
+    def _discard_expired(
+        self, batch: list[StreamRecord], retries: int, through: StreamRecord
+    ) -> list[StreamRecord]:
         if self.config.max_record_age_seconds < 0:
             return batch
         oldest_allowed = self._clock() - self.config.max_record_age_seconds
@@ -252,17 +281,26 @@ class LocalEventSourceMapping:
         while expired < len(batch) and batch[expired].arrival_seconds < oldest_allowed:
             expired += 1
         if expired:
-            self._give_up(batch[:expired], RECORD_AGE_EXCEEDED, retries, None)
+            last = through if expired == len(batch) else batch[expired - 1]
+            self._give_up(batch[:expired], RECORD_AGE_EXCEEDED, retries, None, last)
         return batch[expired:]
 
-    def _give_up(self, batch: list[StreamRecord], condition: str, invokes: int, error: str | None) -> None:
-        """Keep the batch in the on-failure destination (or drop it, as Lambda does, if that fails)."""
+    def _give_up(
+        self,
+        batch: list[StreamRecord],
+        condition: str,
+        invokes: int,
+        error: str | None,
+        through: StreamRecord,
+    ) -> None:
+        """Keep the batch in the on-failure destination (or drop it, as Lambda does, if that fails), and
+        move the checkpoint `through` it."""
         if self._destination.keep(batch, condition, invokes, error):
             self._count(records_kept=len(batch), batches_kept=1)
         else:
             self._count(records_dropped=len(batch))
         self.stats.failure_conditions.append(condition)
-        self._checkpoint(batch[-1])
+        self._checkpoint(through)
 
     def _checkpoint(self, record: StreamRecord) -> None:
         self._checkpoints.sequence_numbers[record.shard_id] = record.sequence_number

@@ -150,9 +150,14 @@ def run_mappings(*, follow: bool, state_path: Path = DEFAULT_STATE_PATH) -> int:
         if not follow:
             drained = _drain(mappings)
             for role, stats in drained.items():
+                filtered = (
+                    f"{stats.records_filtered} filtered out, "
+                    if mappings[role].config.filter_patterns
+                    else ""
+                )
                 print(
-                    f"{role}: {stats.records_succeeded} delivered, {stats.records_kept} kept for replay "
-                    f"in s3://{state.kept_bucket}, {stats.records_dropped} dropped "
+                    f"{role}: {stats.records_succeeded} delivered, {filtered}{stats.records_kept} kept for "
+                    f"replay in s3://{state.kept_bucket}, {stats.records_dropped} dropped "
                     f"(function logs: {log_dir}/lambda-{role}.log)"
                 )
             return 0

@@ -61,7 +61,12 @@ def main(argv: list[str]) -> int:
                 memory_limit_in_mb=int(memory_mb),
                 aws_request_id=request["request_id"],
             )
-            answers.write(json.dumps(_invoke(handler, request["event"], context)) + "\n")
+            answer = json.dumps(_invoke(handler, request["event"], context)) + "\n"
+            # The invocation's output is in the log before its answer: an environment is killed when
+            # the mapping stops, and what its buffers held would be lost (CloudWatch keeps every line).
+            sys.stdout.flush()
+            sys.stderr.flush()
+            answers.write(answer)
             answers.flush()
     return 0
 

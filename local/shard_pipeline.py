@@ -15,8 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from local.kinesis_event import StreamRecord
-from local.shard_reader import ShardReader
+from local.shard_reader import ShardBatch, ShardReader
 
 
 class ShardPipeline:
@@ -30,16 +29,16 @@ class ShardPipeline:
         if self._concurrency > 1:
             self._steps = ThreadPoolExecutor(self._concurrency, thread_name_prefix="esm-shard")
             self._reads = ThreadPoolExecutor(self._concurrency, thread_name_prefix="esm-read")
-        self._ahead: dict[str, Future[list[StreamRecord]]] = {}
+        self._ahead: dict[str, Future[ShardBatch]] = {}
 
-    def next_batch(self, shard_id: str) -> list[StreamRecord]:
+    def next_batch(self, shard_id: str) -> ShardBatch:
         """The shard's next batch (read ahead when there is one), and the read of the one after started."""
         ahead = self._ahead.pop(shard_id, None)
-        records = ahead.result() if ahead is not None else self._reader.read_batch(shard_id)
+        batch = ahead.result() if ahead is not None else self._reader.read_batch(shard_id)
         finished = shard_id in self._reader.checkpoints.finished_shards
-        if records and self._reads is not None and not finished:
+        if batch.through is not None and self._reads is not None and not finished:  # records were read
             self._ahead[shard_id] = self._reads.submit(self._reader.read_batch, shard_id)
-        return records
+        return batch
 
     def run_pass(self, shards: Iterable[str], step: Callable[[str], int]) -> int:
         """`step(shard)` for every shard, side by side when concurrent; the work they report, summed."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,23 +18,16 @@ import pytest
 from generators.kinesis_sink import KinesisSink
 from generators.records import GeneratedRecord
 from local.cep import ROLE as CEP_STAGE
-from local.deployed_config import DeployedFunction, deployed_functions
 from local.ingest import open_mappings
-from local.query import query_rows
 from local.resources import client
 from local.stack import InProcessStack
 from pipeline_config.local_state import LocalStackState
 from pipeline_config.settings import Settings
 from tests.cep.cep_support import ordered, reading_json
+from tests.cep.local_stage_support import cep_table, expected_per_shard, small_batches
 from tests.cep.scenarios import interleaved_stream
-from timestream_cep.readings import sensor_reading
-from timestream_cep.stage import CepStage
 
 SETTINGS = Settings(lambda_batch_size=13)
-COLUMNS = (
-    "sensor_id, to_milliseconds(time), non_errors, history, min_temperature, avg_temperature, "
-    "max_temperature, elapsed"
-)
 
 
 @pytest.fixture(scope="module")
@@ -49,47 +41,8 @@ def _send_and_run(state: LocalStackState, checkpoints: Path, start_ms: int) -> d
     records = [GeneratedRecord(reading_json(r), r.sensor_id, r.event_time, r.event_time) for r in readings]
     report = KinesisSink(client("kinesis", state.moto_endpoint), state.raw_stream).send(records)
     assert report.failed == 0
-    with open_mappings(state, checkpoints, functions=_small_batches()) as mappings:
+    with open_mappings(state, checkpoints, functions=small_batches(SETTINGS.lambda_batch_size)) as mappings:
         return {role: m.run_until_idle() for role, m in mappings.items()}
-
-
-def _small_batches() -> dict[str, DeployedFunction]:
-    """The deployed functions, their mappings cut to batches of 13 records."""
-    return {
-        role: replace(function, mapping=replace(function.mapping, batch_size=SETTINGS.lambda_batch_size))
-        for role, function in deployed_functions().items()
-    }
-
-
-def _expected_per_shard(state: LocalStackState) -> list[dict[str, Any]]:
-    """The stage run over each shard's readings, in the order the shard holds them."""
-    kinesis = client("kinesis", state.moto_endpoint)
-    matches: list[dict[str, Any]] = []
-    for shard in kinesis.list_shards(StreamName=state.raw_stream)["Shards"]:
-        iterator = kinesis.get_shard_iterator(
-            StreamName=state.raw_stream, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        data = [r["Data"] for r in kinesis.get_records(ShardIterator=iterator, Limit=10_000)["Records"]]
-        matches += CepStage().process([sensor_reading(d, None) for d in data]).matches
-    return matches
-
-
-def _cep_table(state: LocalStackState) -> list[dict[str, Any]]:
-    sql = f'SELECT {COLUMNS} FROM "{state.database}"."{state.cep_table}"'
-    _columns, rows = query_rows(state.timestream_endpoint, sql)
-    return [
-        {
-            "sensor_id": row[0],
-            "event_time": int(row[1]),
-            "non_errors": int(row[2]),
-            "history": row[3],
-            "min_temperature": float(row[4]),
-            "avg_temperature": float(row[5]),
-            "max_temperature": float(row[6]),
-            "elapsed": int(row[7]),
-        }
-        for row in rows
-    ]
 
 
 def test_cep_rows_are_derived_from_the_sensor_readings_exactly_once(
@@ -102,13 +55,13 @@ def test_cep_rows_are_derived_from_the_sensor_readings_exactly_once(
     # WHEN every local mapping runs until idle (raw ingest, CEP stage, CEP ingest)
     stats = _send_and_run(state, checkpoints, start_ms)
     # THEN the CEP table holds exactly the stage's matches over each shard, from many small batches
-    expected = _expected_per_shard(state)
+    expected = expected_per_shard(state)
     assert len(expected) > 20
     assert stats[CEP_STAGE].invocations > 50 and stats[CEP_STAGE].records_kept == 0
     assert stats["cep"].records_succeeded == len(expected)
-    assert ordered(_cep_table(state)) == ordered(expected)
+    assert ordered(cep_table(state)) == ordered(expected)
     # AND WHEN the same readings are sent again (a replay) and the mappings run again
     again = _send_and_run(state, checkpoints, start_ms)
     # THEN the stage finds them late and sends nothing; the CEP table is unchanged
     assert again[CEP_STAGE].records_succeeded > 0 and again["cep"].records_succeeded == 0
-    assert ordered(_cep_table(state)) == ordered(expected)
+    assert ordered(cep_table(state)) == ordered(expected)

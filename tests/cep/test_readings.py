@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import json
+from pathlib import Path
 
 import pytest
 
+from local.event_filter import EventFilter
 from timestream_cep.pattern import Reading
-from timestream_cep.readings import InvalidReading, sensor_reading
+from timestream_cep.readings import InvalidReading, mapping_filter_pattern, sensor_reading
 
 ARRIVAL_MS = 1_767_225_600_000
+EVENTS = Path(__file__).resolve().parents[1] / "events"
 
 
 def _payload(**fields: object) -> bytes:
@@ -60,3 +64,37 @@ def test_numeric_text_is_read_as_flink_and_ingest_read_it() -> None:
     """Numeric text ("101.5", "1767225600000") is a number to Flink's JSON format and to ingest."""
     reading = sensor_reading(_payload(temperature="101.5", event_time=str(ARRIVAL_MS)), None)
     assert reading == Reading("sensor-01", 101.5, "OK", ARRIVAL_MS)
+
+
+def _event_payloads() -> list[bytes]:
+    """Every payload of the repository's test events (each format the raw stream carries, poison too)."""
+    return [
+        base64.b64decode(record["kinesis"]["data"])
+        for path in sorted(EVENTS.glob("*.json"))
+        for record in json.loads(path.read_text())["Records"]
+    ]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        *_event_payloads(),
+        _payload(),
+        _payload(extra=1),
+        _payload(status=None),
+        _payload(status={"code": "OK"}),
+        _payload(temperature=[]),
+        _payload(temperature="101.5", event_time=str(ARRIVAL_MS)),
+        b'{"sensor_id": "s", "temperature": NaN, "status": "OK", "event_time": 1}',
+        b'{"sensor\\u005fid": "s", "temperature": 1, "status": "OK", "event_time": 1}',
+    ],
+)
+def test_the_mapping_filter_drops_no_reading_cep_can_use(payload: bytes) -> None:
+    """The stage's event source mapping filter, as Lambda evaluates it: every record `sensor_reading`
+    reads passes; what it drops is a record `sensor_reading` ignores or refuses."""
+    passes = EventFilter([json.dumps(mapping_filter_pattern())], "cep-stage").matches(payload)
+    try:
+        reading = sensor_reading(payload, None)
+    except InvalidReading:
+        return  # refused either way: counted by the stage when it passes, quarantined by ingest
+    assert passes is (reading is not None)

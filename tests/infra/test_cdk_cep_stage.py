@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aws_cdk import assertions
 from cdk_helpers import (
     SynthesizedStack,
@@ -15,6 +17,7 @@ from cdk_helpers import (
 from infra.cep_stage import HANDLER
 from pipeline_config.settings import REPO_ROOT, Settings
 from timestream_cep import names as cep_names
+from timestream_cep.readings import SENSOR_FIELDS
 
 DEFAULTS = Settings()
 
@@ -80,6 +83,7 @@ def test_mapping_reads_the_raw_stream_in_order_and_fails_like_ingest(template: a
     mapping = dict(_mapping(tpl))
     function_id = mapping.pop("FunctionName")["Ref"]
     mapping.pop("Tags")
+    mapping.pop("FilterCriteria")  # test_mapping_passes_only_sensor_readings
     # THEN it reads the raw stream with the shared settings, parallelization 1, whole-batch retries
     assert function_id.startswith("CepStageFunction")
     assert mapping == {
@@ -96,6 +100,25 @@ def test_mapping_reads_the_raw_stream_in_order_and_fails_like_ingest(template: a
         },
         "MetricsConfig": {"Metrics": ["EventCount"]},
     }
+
+
+def test_mapping_passes_only_sensor_readings(template: assertions.Template) -> None:
+    """The CEP stage's mapping filters on every sensor field (exists); the ingest mappings take everything."""
+    # GIVEN the default stack
+    tpl = template.to_json()
+    # WHEN the filters of every mapping are read
+    filters = {
+        m["Properties"]["FunctionName"]["Ref"]: m["Properties"].get("FilterCriteria")
+        for m in resources(tpl, "AWS::Lambda::EventSourceMapping").values()
+    }
+    cep_function = logical_id(tpl, "AWS::Lambda::Function", "CepStageFunction")
+    # THEN the CEP stage's one pattern asks for exactly the fields `sensor_reading` reads
+    [cep_filter] = filters.pop(cep_function)["Filters"]
+    assert json.loads(cep_filter["Pattern"]) == {
+        "data": {field: [{"exists": True}] for field in SENSOR_FIELDS}
+    }
+    # AND the two ingest mappings have no filter
+    assert list(filters.values()) == [None, None]
 
 
 def test_role_holds_exactly_the_calls_the_handler_makes(template: assertions.Template) -> None:

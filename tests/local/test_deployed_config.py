@@ -63,7 +63,7 @@ def _by_role(template: dict[str, Any], resource_type: str) -> dict[str, dict[str
 def test_the_local_mappings_use_every_setting_the_template_declares(
     template: dict[str, Any], functions: dict[str, DeployedFunction], stack: LocalStackState, tmp_path: Path
 ) -> None:
-    """Batch size, bisect, retries, record age, partial responses, destination: as deployed, every role."""
+    """Batch size, bisect, retries, record age, partial responses, destination, filters: as deployed."""
     # GIVEN the template's mappings, read here independently of the local code
     declared = _by_role(template, "AWS::Lambda::EventSourceMapping")
     kept_bucket = load_settings().kept_records_bucket_name(names.LOCAL_ACCOUNT, names.LOCAL_REGION)
@@ -91,6 +91,10 @@ def test_the_local_mappings_use_every_setting_the_template_declares(
             mapping["MaximumBatchingWindowInSeconds"],
         )
         assert config.on_failure_bucket == kept_bucket == stack.kept_bucket
+        # the filters Lambda applies before invoking (the CEP stage's: sensor readings only)
+        filters = mapping.get("FilterCriteria", {}).get("Filters", [])
+        assert config.filter_patterns == tuple(f["Pattern"] for f in filters)
+        assert bool(filters) is (role == "cep-stage")
         assert mapping["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][1] == "Arn"
 
 

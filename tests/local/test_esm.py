@@ -14,7 +14,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local.esm import LocalEventSourceMapping, MappingConfig
+from local.esm import LocalEventSourceMapping, MappingConfig, MappingStats
+from local.event_filter import UnsupportedFilterError
 
 REGION = "us-east-1"
 KEPT_BUCKET = "kept-records"
@@ -403,3 +404,76 @@ def test_records_read_ahead_are_read_again_after_a_stop(aws: tuple[Any, Any, str
     # THEN together they delivered every record exactly once, in order
     assert first_function.succeeded() == payloads[:4]
     assert first_function.succeeded() + second_function.succeeded() == payloads
+
+
+# The CEP stage's kind of filter: records whose data holds a "kind" field pass, the rest are dropped.
+KIND_FILTER = ('{"data": {"kind": [{"exists": true}]}}',)
+KEPT = [f'{{"kind": "k{i}"}}'.encode() for i in range(6)]
+DROPPED = [f"other-{i}".encode() for i in range(6)]
+
+
+def _saved_checkpoint(tmp_path: Path) -> str:
+    return json.loads((tmp_path / "checkpoints.json").read_text())["sequence_numbers"]["shardId-000000000000"]
+
+
+def test_filtered_records_are_never_delivered_and_count_as_processed(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """As on Lambda: batches are cut from the records that pass, and the checkpoint moves past the rest."""
+    # GIVEN 12 records alternating kept and dropped, ending with a dropped one
+    sequences = put(aws[0], [data for pair in zip(KEPT, DROPPED, strict=True) for data in pair])
+    function = RecordingFunction()
+    # WHEN a mapping filtering on "kind" runs with batches of 4
+    engine = mapping(aws, function, tmp_path, filter_patterns=KIND_FILTER)
+    stats = engine.run_until_idle()
+    # THEN only the kept records arrived, in batches filled to 4 after filtering
+    assert [[data for _, data in batch] for batch in function.batches] == [KEPT[:4], KEPT[4:]]
+    assert (stats.records_read, stats.records_filtered, stats.records_succeeded) == (12, 6, 6)
+    # AND the checkpoint is past the last record, a dropped one: a restarted mapping reads nothing
+    assert _saved_checkpoint(tmp_path) == sequences[-1]
+    restarted = mapping(aws, RecordingFunction(), tmp_path, filter_patterns=KIND_FILTER)
+    assert restarted.run_until_idle() == MappingStats()
+
+
+def test_a_batch_the_filters_leave_empty_is_not_invoked(aws: tuple[Any, Any, str], tmp_path: Path) -> None:
+    """Records none of which pass make no invocation, and still move the checkpoint."""
+    # GIVEN only records the filter drops
+    sequences = put(aws[0], DROPPED)
+    function = RecordingFunction()
+    # WHEN the filtering mapping runs
+    stats = mapping(aws, function, tmp_path, filter_patterns=KIND_FILTER).run_until_idle()
+    # THEN the function never ran and the shard is done with every record
+    assert function.batches == [] and stats.invocations == 0
+    assert (stats.records_read, stats.records_filtered) == (6, 6)
+    assert _saved_checkpoint(tmp_path) == sequences[-1]
+
+
+def test_a_batch_given_up_moves_past_the_filtered_records_after_it(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """A kept batch accounts for the dropped records behind it, as a delivered one does."""
+    # GIVEN two kept records that always fail, then dropped records, and no retries
+    sequences = put(aws[0], [KEPT[0], DROPPED[0], KEPT[1], *DROPPED[1:3]])
+    function = RecordingFunction(raise_on={KEPT[0]})
+    # WHEN the filtering mapping (bisect off) gives up on the batch
+    engine = mapping(
+        aws, function, tmp_path, filter_patterns=KIND_FILTER, retry_attempts=0, bisect_batch_on_error=False
+    )
+    stats = engine.run_until_idle()
+    # THEN the kept object holds the two records that passed, and the checkpoint is past the last record
+    [message] = failure_messages(aws)
+    records = json.loads(message["payload"])["Records"]
+    assert [base64.b64decode(r["kinesis"]["data"]) for r in records] == [KEPT[0], KEPT[1]]
+    assert (stats.records_kept, stats.records_filtered) == (2, 3)
+    assert _saved_checkpoint(tmp_path) == sequences[-1]
+
+
+def test_a_filter_it_cannot_evaluate_stops_the_mapping_before_it_reads(
+    aws: tuple[Any, Any, str], tmp_path: Path
+) -> None:
+    """An operator the local mapping does not emulate is refused at start-up, naming it and the mapping."""
+    put(aws[0], KEPT[:1])
+    numeric = ('{"data": {"temperature": [{"numeric": [">", 100]}]}}',)
+    with pytest.raises(UnsupportedFilterError, match=r"the ingest mapping's filter uses 'numeric'"):
+        mapping(aws, RecordingFunction(), tmp_path, filter_patterns=numeric)
+    assert not (tmp_path / "checkpoints.json").exists()

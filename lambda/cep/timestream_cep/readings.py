@@ -21,6 +21,18 @@ SENSOR_FIELDS = frozenset({"sensor_id", "temperature", "status", "event_time"})
 FUTURE_TOLERANCE_MS = 15 * 60 * 1000
 
 
+def mapping_filter_pattern() -> dict[str, Any]:
+    """The stage's event source mapping filter (Lambda event filtering): records whose data has every
+    sensor field.
+
+    The raw stream's other formats then never invoke the function: they would only cost its billed
+    time, since `sensor_reading` ignores them and the watermark moves on readings' event times alone.
+    What the filter drops is a record `sensor_reading` returns None for, or refuses as invalid (a
+    sensor field holding an object, say): a reading CEP can use always passes.
+    """
+    return {"data": {field: [{"exists": True}] for field in sorted(SENSOR_FIELDS)}}
+
+
 class InvalidReading(ValueError):
     """A sensor-shaped record CEP cannot use; the message says which field and why."""
 
