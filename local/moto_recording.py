@@ -117,10 +117,11 @@ def repair(path: Path) -> Repair:
     go; an entry cut short at the very end of the file is dropped (moto records a request before it
     handles it, so that request was never carried out). Anything else cannot be mended and raises.
     """
+    with path.open("rb") as recording:  # read line by line: a long-lived stack's recording is large
+        if all(_is_one_entry(line) for line in recording):
+            return Repair()
     with path.open("rb") as recording:
         lines = recording.readlines()
-    if all(_is_one_entry(line) for line in lines):
-        return Repair()
     mended: list[bytes] = []
     split_lines = 0
     dropped_last_entry = False

@@ -26,8 +26,8 @@ def install() -> None:
         raise RuntimeError(
             "local.linear_kinesis, kinesis_responses, glue_versions, moto_recording and moto_per_request "
             f"replace parts of moto {CHECKED_MOTO_VERSION}, but moto {moto.__version__} is installed: "
-            "compare them with the "
-            "moto files their docstrings name, then update CHECKED_MOTO_VERSION in local/moto_server.py"
+            "compare them with the moto files their docstrings name, then update CHECKED_MOTO_VERSION in "
+            "local/moto_server.py"
         )
     linear_kinesis.install()
     kinesis_responses.install()

@@ -61,20 +61,18 @@ def moto_environment(state_path: Path = DEFAULT_STATE_PATH) -> dict[str, str]:
     return {"MOTO_ENABLE_RECORDING": "true", "MOTO_RECORDER_FILEPATH": str(moto_recording(state_path))}
 
 
-def replay_moto_state(moto_endpoint: str, state_path: Path = DEFAULT_STATE_PATH) -> int:
-    """Replay the recording into a freshly started moto server; returns the requests replayed.
+def replay_moto_state(moto_endpoint: str, state_path: Path = DEFAULT_STATE_PATH) -> None:
+    """Replay the recording (mended first, `moto_recording.repair`) into a freshly started moto server.
 
     moto does not record the replay itself, so the file is not doubled. Nothing else may talk to the
     server meanwhile (the stack's lock sees to that).
     """
     recording = moto_recording(state_path)
     if not recording.is_file() or recording.stat().st_size == 0:
-        return 0
+        return
     repaired = recording_file.repair(recording)
     if repaired:
         print(f"moto's recording {recording}: {repaired.describe()}", file=sys.stderr)
-    with recording.open("rb") as lines:
-        requests = sum(1 for _ in lines)
     url = f"{moto_endpoint}/moto-api/recorder/replay-recording"
     request = urllib.request.Request(url, method="POST")  # noqa: S310 - our own loopback server
     try:
@@ -87,7 +85,6 @@ def replay_moto_state(moto_endpoint: str, state_path: Path = DEFAULT_STATE_PATH)
             "the local stack cannot restore its moto data; `make local-reset` deletes the stack's data "
             "(it asks first), or move the file away to start moto empty"
         ) from error
-    return requests
 
 
 def delete_data(state_path: Path = DEFAULT_STATE_PATH) -> list[Path]:
