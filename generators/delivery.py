@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from generators.background_sender import NOT_SENT, BackgroundSender
 from generators.records import GeneratedRecord
 
 
@@ -21,17 +23,22 @@ class DeliveryReport:
     retried: int = 0
     calls: int = 0
     failure_reasons: Counter[str] = field(default_factory=Counter)
+    # a sink's caller and its background sender both count failures
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def record_failures(self, reason: str, count: int = 1) -> None:
-        self.failed += count
-        self.failure_reasons[reason] += count
+        with self._lock:
+            self.failed += count
+            self.failure_reasons[reason] += count
 
     def describe_failures(self, limit: int = 5) -> str:
         """`3 x ProvisionedThroughputExceededException: Rate exceeded; ...` for the summary."""
         return "; ".join(f"{n} x {reason}" for reason, n in self.failure_reasons.most_common(limit))
 
     def snapshot(self) -> DeliveryReport:
-        return DeliveryReport(self.sent, self.failed, self.retried, self.calls, Counter(self.failure_reasons))
+        with self._lock:
+            reasons = Counter(self.failure_reasons)
+        return DeliveryReport(self.sent, self.failed, self.retried, self.calls, reasons)
 
 
 class DeliveryError(RuntimeError):
@@ -58,14 +65,16 @@ class RetryPolicy:
 class BufferedSink:
     """Collects records into calls of the destination's size and tracks the totals.
 
-    `submit` buffers (sending a full call on its own); `flush` sends what is buffered, and the driver
-    calls it before every pause so live records are not held back; `send` does both for a whole
-    iterable and returns the totals.
+    `submit` buffers (sending a full call on its own: in the background when the sink has a
+    `BackgroundSender`); `flush` sends what is buffered and waits until every call has finished, and
+    the driver calls it before every pause so live records are not held back; `send` does both for a
+    whole iterable and returns the totals.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, sender: bool = False) -> None:
         self.report = DeliveryReport()
         self._buffer: list[Any] = []
+        self._sender = BackgroundSender(self._send_batch, self._refuse) if sender else None
 
     @property
     def pending(self) -> int:
@@ -75,22 +84,48 @@ class BufferedSink:
         raise NotImplementedError
 
     def flush(self) -> None:
+        self._dispatch()
+        if self._sender is not None:
+            self._sender.wait()
+
+    def _dispatch(self) -> None:
+        """Send the buffered call: handed to the background sender if there is one, else now."""
         if self._buffer:
             batch, self._buffer = self._buffer, []
-            self._send_batch(batch)
+            if self._sender is None:
+                self._send_batch(batch)
+            else:
+                self._sender.hand_over(batch)
+
+    def _dispatch_to_make_room(self, entry: Any) -> None:
+        """Dispatch the full buffer before `entry` joins it; if the run has stopped, `entry` counts failed."""
+        try:
+            self._dispatch()
+        except DeliveryError:
+            self._refuse([entry], NOT_SENT)
+            raise
 
     def _send_batch(self, batch: list[Any]) -> None:
         raise NotImplementedError
 
+    def _refuse(self, batch: list[Any], reason: str) -> None:
+        self.report.record_failures(reason, len(batch))
+
     def send(self, records: Iterable[GeneratedRecord]) -> DeliveryReport:
-        for record in records:
-            self.submit(record)
-        self.flush()
+        try:
+            for record in records:
+                self.submit(record)
+        finally:
+            self.close()
         return self.report.snapshot()
 
     def close(self) -> None:
-        """Flush what is left; sinks that own a file handle also flush it."""
-        self.flush()
+        """Flush what is left (and end the background sender); sinks that own a file handle flush it."""
+        try:
+            self.flush()
+        finally:
+            if self._sender is not None:
+                self._sender.stop()
 
 
 def unrecoverable(error: Exception) -> str | None:
@@ -117,7 +152,7 @@ class RetryingSink(BufferedSink):
         sleep: Callable[[float], None] = time.sleep,
         jitter: random.Random | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__(sender=True)
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._jitter = jitter or random.Random()

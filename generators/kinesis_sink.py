@@ -1,5 +1,6 @@
 """Kinesis sink: PutRecords with up to 500 records and 5 MiB per call, re-sending only what failed.
 
+Full calls are sent by one background thread, in order, while the next call fills (background_sender.py).
 PutRecords fails per entry (`ErrorCode` / `ErrorMessage` with the call itself succeeding): the
 entries that failed, and only those, are sent again after an exponential backoff with full jitter,
 up to the retry policy's attempts; then they are counted as failed with their last error. A call
@@ -63,14 +64,15 @@ class KinesisSink(RetryingSink):
         if size > MAX_BYTES_PER_RECORD:
             self.report.record_failures(f"record of {size} bytes exceeds Kinesis's 1 MiB per record")
             return
+        entry = {"Data": record.data, "PartitionKey": record.partition_key}
         if self.pending == MAX_RECORDS_PER_CALL or self._buffer_bytes + size > MAX_BYTES_PER_CALL:
-            self.flush()
-        self._buffer.append({"Data": record.data, "PartitionKey": record.partition_key})
+            self._dispatch_to_make_room(entry)
+        self._buffer.append(entry)
         self._buffer_bytes += size
 
-    def flush(self) -> None:
+    def _dispatch(self) -> None:
         self._buffer_bytes = 0
-        super().flush()
+        super()._dispatch()
 
     def _send_batch(self, batch: list[dict[str, Any]]) -> None:
         pending = batch

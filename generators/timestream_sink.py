@@ -58,9 +58,9 @@ class TimestreamSink(RetryingSink):
         if record.timestream_record is None:
             self.report.record_failures("record has no Timestream form (send it through Kinesis)")
             return
-        self._buffer.append(record.timestream_record)
         if self.pending == MAX_RECORDS_PER_CALL:
-            self.flush()
+            self._dispatch_to_make_room(record.timestream_record)
+        self._buffer.append(record.timestream_record)
 
     def _send_batch(self, batch: list[dict[str, Any]]) -> None:
         common, records = split_common_dimensions(batch)

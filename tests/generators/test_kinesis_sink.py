@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from generators.background_sender import NOT_SENT
 from generators.delivery import DeliveryError, RetryPolicy
 from generators.kinesis_sink import MAX_BYTES_PER_CALL, MAX_RECORDS_PER_CALL, KinesisSink
 from generators.records import GeneratedRecord
@@ -155,3 +158,64 @@ def test_missing_credentials_stop_at_once_with_a_fix(monkeypatch: pytest.MonkeyP
     # THEN every record is counted failed after a single call, and the message names the fix
     assert "AWS_ACCESS_KEY_ID" in str(error.value)
     assert (sink.report.sent, sink.report.failed, sink.report.calls) == (0, 3, 1)
+
+
+class _OneCallAtATime:
+    """The real client, noting the order of calls and whether two were ever in flight together."""
+
+    def __init__(self, client: Any, delete_stream_after: int | None = None) -> None:
+        self.client, self.meta, self.exceptions = client, client.meta, client.exceptions
+        self.delete_stream_after = delete_stream_after
+        self.calls: list[list[bytes]] = []
+        self.in_flight = self.most_in_flight = 0
+
+    def put_records(self, **kwargs: Any) -> dict[str, Any]:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            if len(self.calls) == self.delete_stream_after:
+                self.client.delete_stream(StreamName=STREAM, EnforceConsumerDeletion=True)
+            self.calls.append([entry["Data"] for entry in kwargs["Records"]])
+            time.sleep(0.005)  # a call takes a while: time for the caller to hand over the next ones
+            return self.client.put_records(**kwargs)
+        finally:
+            self.in_flight -= 1
+
+
+def test_calls_leave_one_at_a_time_in_the_order_the_records_came(kinesis: Any) -> None:
+    """Sent in the background, calls still go out one by one, and the records in submission order."""
+    # GIVEN a client that notes its calls
+    spy = _OneCallAtATime(kinesis)
+    # WHEN 5,200 records are sent
+    report = KinesisSink(spy, STREAM, sleep=_no_sleep).send(_records(5200))
+    # THEN never two calls at once, the records went out in order, and each landed once
+    assert spy.most_in_flight == 1
+    assert [int(data[:8]) for call in spy.calls for data in call] == list(range(5200))
+    assert (report.sent, report.failed, report.calls) == (5200, 0, 11)
+    assert sorted(int(record["Data"][:8]) for record in read_stream(kinesis)) == list(range(5200))
+
+
+def test_a_stream_deleted_mid_run_stops_it_with_every_record_counted(kinesis: Any) -> None:
+    """Calls already handed over when the stream vanished count as failed: sent + failed = records taken."""
+    # GIVEN a stream that is deleted before the sink's third call, and a source that counts what it gives
+    spy = _OneCallAtATime(kinesis, delete_stream_after=2)
+    taken = 0
+
+    def records() -> Iterator[GeneratedRecord]:
+        nonlocal taken
+        for record in _records(20_000):
+            taken += 1
+            yield record
+
+    sink = KinesisSink(spy, STREAM, sleep=_no_sleep)
+    # WHEN records are sent
+    with pytest.raises(DeliveryError, match="ResourceNotFoundException") as raised:
+        sink.send(records())
+    # THEN the run stopped early, the two calls before the deletion landed, and no record is unaccounted for
+    assert "--stream" in str(raised.value)
+    assert sink.report.sent == 1000 and taken < 20_000
+    assert sink.report.sent + sink.report.failed == taken
+    assert set(sink.report.failure_reasons) <= {
+        "ResourceNotFoundException: Stream generators-test under account 123456789012 not found.",
+        NOT_SENT,
+    }
