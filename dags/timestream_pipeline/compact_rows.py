@@ -33,6 +33,8 @@ class SplitRows(NamedTuple):
 
 def split_rows(body: bytes) -> SplitRows | None:
     """The Rows of a compact, scalar-only page, and the rest of the body; None for any other page."""
+    import pyarrow.compute as pc
+
     if b"\\" in body:
         return None
     key = body.find(_KEY)
@@ -44,17 +46,17 @@ def split_rows(body: bytes) -> SplitRows | None:
         return None  # no Rows, or a second Rows member: the JSON reader decides
     region = body[opening + 1 : closing]
     # JSON text holds no raw control character (the reader refuses one); a NUL marks the nulls below.
-    if len(region) < len(_FIRST + _LAST) or _lowest_byte(region) < 0x20:
+    if len(region) < len(_FIRST + _LAST) or pc.min(_byte_array(region)).as_py() < 0x20:
         return None
     data = _datums(region.replace(_NULL, _NULL_MARK))
     return None if data is None else SplitRows(body[: opening + 1] + body[closing:], data)
 
 
-def _lowest_byte(text: bytes) -> int:
+def _byte_array(text: bytes) -> pa.Array:
+    """The bytes of `text` as an Arrow uint8 array (no copy), for Arrow's vectorised kernels."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    return pc.min(pa.Array.from_buffers(pa.uint8(), len(text), [None, pa.py_buffer(text)])).as_py()
+    return pa.Array.from_buffers(pa.uint8(), len(text), [None, pa.py_buffer(text)])
 
 
 def _datums(region: bytes) -> pa.ListArray | None:
@@ -74,7 +76,8 @@ def _datums(region: bytes) -> pa.ListArray | None:
     values = pc.list_flatten(lists)
     separators = len(values) - len(rows), len(rows) - 1
     quotes = (_FIRST + _LAST).count(b'"') + separators[0] * _BETWEEN_VALUES.count(b'"')
-    if region.count(b'"') != quotes + separators[1] * _BETWEEN_ROWS.count(b'"'):
+    quotes += separators[1] * _BETWEEN_ROWS.count(b'"')
+    if pc.equal(_byte_array(region), pa.scalar(ord('"'), pa.uint8())).true_count != quotes:
         return None  # a value holds a quote: an array, a row or another member, not a scalar
     try:
         texts = values.cast(pa.string())

@@ -70,10 +70,11 @@ def parse_page(body: bytes) -> dict[str, Any] | None:
 
     schema = page_schema()
     split = split_rows(body)  # compact scalar rows, cut at their separators; the rest is read as JSON
+    text = split.rest if split else body
     try:
         table = pa_json.read_json(
-            io.BytesIO(split.rest if split else body),
-            read_options=pa_json.ReadOptions(use_threads=False, block_size=len(body) + 1),
+            io.BytesIO(text),
+            read_options=pa_json.ReadOptions(use_threads=False, block_size=len(text) + 1),
             parse_options=pa_json.ParseOptions(
                 explicit_schema=schema, unexpected_field_behavior="infer", newlines_in_values=True
             ),

@@ -1,7 +1,8 @@
 """A result's row texts, encoded a chunk at a time ahead of the pages that read them.
 
 The first chunk (about the first page) is encoded before the first page is answered, the rest on a
-background thread while the client reads that page (Arrow compute releases the GIL): a large result's
+background thread, from the moment that page is taken, while the client reads it (Arrow compute
+releases the GIL; started earlier, the thread would slow the first answer down): a large result's
 first page does not wait for every row to be encoded. The rest goes in chunks that double in size,
 from the first page's rows: the second page is ready soon after the first (its client asks for it at
 once), yet repeated values (dimensions, time bins, rounded measures), encoded once per chunk, are
@@ -55,8 +56,10 @@ class EncodedRows:
             # The rows a 1 MB page still needs, judged by the sample's row size, with a margin.
             more = int((MAX_PAGE_BYTES - self._ends[-1]) * encoded / self._ends[-1] * 1.25) + 1
             self._append(encode(encoded, min(total, encoded + more)))
+        # The rest is encoded from the first page() call on: not while that page is still being answered.
+        self._rest: threading.Thread | None = None
         if len(self._ends) < total:
-            threading.Thread(target=self._encode_rest, name="local-timestream-rows", daemon=True).start()
+            self._rest = threading.Thread(target=self._encode_rest, name="local-timestream-rows", daemon=True)
 
     @classmethod
     def of_table(cls, table: pa.Table, info: list[dict[str, Any]], max_rows: int | None) -> EncodedRows:
@@ -86,6 +89,9 @@ class EncodedRows:
         `max_bytes` bytes, yet at least one row, so that a row larger than `max_bytes` still comes, alone."""
         limit = self.total if max_rows is None else min(self.total, start + max_rows)
         with self._changed:
+            if self._rest is not None:
+                self._rest.start()
+                self._rest = None
             budget = (self._ends[start - 1] if start else 0) + max_bytes
             self._changed.wait_for(
                 lambda: self._page_known(limit, budget) or self._error is not None or self._stopped
