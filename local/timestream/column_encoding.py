@@ -56,10 +56,14 @@ def column_info(names: list[str], table: pa.Table) -> list[dict[str, Any]]:
 
 def encode_row_texts(table: pa.Table, infos: list[dict[str, Any]], suffix: str = "") -> pa.Array:
     """One `{"Data":[...]}` text (then `suffix`) per row of `table`, or of any slice of it: the types come
-    from `infos`. A column without nulls joins its bare ScalarValue texts, the `{"ScalarValue":"` and `"}`
-    around them going into the separators: one join writes each row."""
-    if not infos:
-        return pa.array([], pa.large_string())
+    from `infos`."""
+    return join_rows(row_pieces(table, infos, suffix), 0, table.num_rows)
+
+
+def row_pieces(table: pa.Table, infos: list[dict[str, Any]], suffix: str = "") -> list[Any]:
+    """The texts `join_rows` joins into rows: each column's cells, and the fixed text between them. A
+    column without nulls gives its bare ScalarValue texts, the `{"ScalarValue":"` and `"}` around them
+    going into the fixed text: one join writes each row."""
     pieces: list[Any] = []
     text = '{"Data":['
     for number, info in enumerate(infos):
@@ -72,8 +76,15 @@ def encode_row_texts(table: pa.Table, infos: list[dict[str, Any]], suffix: str =
         else:
             pieces += [_large(text), datum_texts(column, info["Type"]).cast(pa.large_string())]
             text = ""
-    pieces.append(_large(text + "]}" + suffix))
-    return pc.binary_join_element_wise(*pieces, _large(""))
+    return [*pieces, _large(text + "]}" + suffix)] if infos else []
+
+
+def join_rows(pieces: list[Any], start: int, stop: int) -> pa.Array:
+    """The texts of rows [start, stop) of the table `row_pieces` took apart."""
+    if not pieces:
+        return pa.array([], pa.large_string())
+    sliced = [piece if isinstance(piece, pa.Scalar) else piece.slice(start, stop - start) for piece in pieces]
+    return pc.binary_join_element_wise(*sliced, _large(""))
 
 
 def _large(text: str) -> pa.Scalar:

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from emulator_support import double_record
 
 from local.timestream.exceptions import ValidationException
 from local.timestream.service import TimestreamService
-from tests.emulator.emulator_support import double_record
 
 HOUR_NS = 3_600 * 10**9
 
