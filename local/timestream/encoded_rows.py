@@ -5,9 +5,9 @@ background thread, from the moment that page is taken, while the client reads it
 releases the GIL; started earlier, the thread would slow the first answer down): a large result's
 first page does not wait for every row to be encoded. The rest is prepared in blocks (each column's
 distinct values encoded once per block: dimensions, time bins and rounded measures repeat), the first
-of four first pages' rows, each next one twice the last, and joined into rows a page's worth at a time:
-the next page is ready soon after the last (its client asks for it at once). Encoding each page's rows
-on their own would take 1.6x the CPU for the CPU export's result, as distinct values recur per page.
+of a page's rows (the second page: its client asks for it at once), then of four pages' rows, each
+next one twice the last, and joined into rows a page's worth at a time: each page is ready soon.
+Encoding each page's rows on their own would take 1.6x the CPU for the CPU export's result.
 Each row is encoded with the comma that follows it in a page, so a page's Rows are copied straight
 from the chunks' Arrow buffers (no Python string per row); the byte offset after each row is
 computed once, as its chunk is added: a page's extent is a binary search over them.
@@ -148,7 +148,7 @@ class EncodedRows:
     def _encode_rest(self) -> None:
         start = len(self._ends)
         chunk = start  # rows to a chunk: those encoded for the first page (a page's worth, with a margin)
-        block = REST_BLOCK_PAGES * chunk
+        block = chunk  # the next page's rows on their own first: its client asks for it at once
         try:
             while start < self.total and not self._stopped:
                 stop = min(self.total, start + min(block, LATER_CHUNK_ROWS))
@@ -157,7 +157,7 @@ class EncodedRows:
                     if self._stopped:
                         return
                     self._append(rows(first - start, min(stop, first + chunk) - start))
-                start, block = stop, 2 * block
+                start, block = stop, REST_BLOCK_PAGES * chunk if block == chunk else 2 * block
         except BaseException as error:  # raised again by the page that needs these rows
             with self._changed:
                 self._error = error
