@@ -13,6 +13,8 @@ in-memory DuckDB. For the query,
 1,000,000 records are bulk-loaded straight into the server's DuckDB file first (writing them through
 the API would take minutes); the server's answer is read as the export task reads it (`query_parser`,
 then Arrow batches; 1 MB pages, and pages of MaxRows=1000 for comparison) and by boto3's paginator.
+The export path's rows must equal DuckDB's (every value), and DuckDB directly runs on a copy of the
+file in turns with each reader's runs, so that both see the same load on a shared machine.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -288,15 +291,10 @@ def load_table(path: Path, start: datetime, points: int) -> int:
 
 def query_readers(url: str, sql: str) -> dict[str, Callable[[], int]]:
     """Ways to read every row of `sql` from the server; each returns the rows it read."""
-    from timestream_pipeline.exports import Column
-    from timestream_pipeline.query_pages import arrow_schema, iter_query_pages, page_to_batch
-    from timestream_pipeline.query_parser import read_pages_directly
+    from timestream_pipeline.query_pages import iter_query_pages, page_to_batch
 
-    columns = [Column(name, "string") for name in QUERY_DIMENSIONS]
-    columns += [Column("binned_timestamp", "timestamp")]
-    columns += [Column(name, "double") for name in ("avg_cpu", "p90_cpu", "p95_cpu", "p99_cpu")]
-    schema = arrow_schema(columns)
-    export_client = read_pages_directly(client("timestream-query", url))  # as export_job sets it up
+    schema = _export_schema()
+    export_client = _export_client(url)
     stock_client = client("timestream-query", url)
 
     def export_path(max_rows: int | None) -> int:  # the export task: query_parser's pages -> page_to_batch
@@ -317,30 +315,64 @@ def query_readers(url: str, sql: str) -> dict[str, Callable[[], int]]:
     }
 
 
+def _export_schema() -> pa.Schema:
+    from timestream_pipeline.exports import Column
+    from timestream_pipeline.query_pages import arrow_schema
+
+    columns = [Column(name, "string") for name in QUERY_DIMENSIONS]
+    columns += [Column("binned_timestamp", "timestamp")]
+    columns += [Column(name, "double") for name in ("avg_cpu", "p90_cpu", "p95_cpu", "p99_cpu")]
+    return arrow_schema(columns)
+
+
+def _export_client(url: str) -> Any:
+    from timestream_pipeline.query_parser import read_pages_directly
+
+    return read_pages_directly(client("timestream-query", url))  # as export_job sets it up
+
+
+def export_rows(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """Every row of `sql` as the export task reads it, as Python values."""
+    from timestream_pipeline.query_pages import iter_query_pages, page_to_batch
+
+    schema = _export_schema()
+    pages = iter_query_pages(_export_client(url), sql)
+    batches = [batch for page in pages if (batch := page_to_batch(page, schema, "cpu"))]
+    return [tuple(row.values()) for row in pa.Table.from_batches(batches, schema).to_pylist()]
+
+
 def bench_query(points: int) -> None:
     hour = int(time.time()) // 3600 * 3600 - 2 * 3600
     start, end = datetime.fromtimestamp(hour, UTC), datetime.fromtimestamp(hour + 3600, UTC)
     window = {"start": f"{start:%Y-%m-%d %H:%M:%S}", "end": f"{end:%Y-%m-%d %H:%M:%S}"}
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bench.duckdb"
+        path, copy = Path(folder) / "bench.duckdb", Path(folder) / "direct.duckdb"
         loaded = load_table(path, start, points)
-        connection = duckdb.connect(str(path))
+        # DuckDB directly reads a copy of the file (the server holds the file's lock), run by run between
+        # the server's runs: both see the same load on this shared machine.
+        shutil.copyfile(path, copy)
+        connection = duckdb.connect(str(copy))
         direct_sql = DIRECT_SQL.format(table=data_table(1), **window)
-        direct = harness.time_runs(lambda: connection.execute(direct_sql).fetchall(), 5)
-        expected = len(connection.execute(direct_sql).fetchall())
-        connection.close()
+        expected = connection.execute(direct_sql).fetchall()
         process, url = start_server(path)
         try:
-            readers = query_readers(url, EXPORT_SQL.format(db=DATABASE, table=TABLE, **window))
+            sql = EXPORT_SQL.format(db=DATABASE, table=TABLE, **window)
+            if export_rows(url, sql) != expected:
+                raise SystemExit("the server's answer differs from DuckDB's: the comparison would be unfair")
             print(
-                f"the CPU export query over {loaded:,} records ({expected:,} result rows) through the "
-                "server (its own process, HTTP) vs the same query in DuckDB directly (medians of 5):"
+                f"the CPU export query over {loaded:,} records ({len(expected):,} result rows, the same "
+                "values) through the server (its own process, HTTP) vs the same query in DuckDB directly "
+                "(medians of 5 runs each, alternating):"
             )
-            for label, read in readers.items():
+            for label, read in query_readers(url, sql).items():
                 counts: list[int] = []
-                served = harness.time_runs(lambda read=read, counts=counts: counts.append(read()), 5)
-                if set(counts) != {expected}:
-                    raise SystemExit(f"{label} read {counts} rows, DuckDB {expected}")
+                served, direct = _alternating(
+                    lambda read=read, counts=counts: counts.append(read()),
+                    lambda: connection.execute(direct_sql).fetchall(),
+                    5,
+                )
+                if set(counts) != {len(expected)}:
+                    raise SystemExit(f"{label} read {counts} rows, DuckDB {len(expected)}")
                 harness.compare(
                     harness.Figure(f"  {label}", served.median, "s", False),
                     harness.Figure("DuckDB directly", direct.median, "s", False),
@@ -348,6 +380,22 @@ def bench_query(points: int) -> None:
         finally:
             process.terminate()
             process.wait(timeout=10)
+            connection.close()
+
+
+def _alternating(
+    work: Callable[[], Any], other: Callable[[], Any], repeats: int
+) -> tuple[harness.Timing, harness.Timing]:
+    """Timings of `work` and `other`, run in turns (after one untimed run of each)."""
+    work()
+    other()
+    runs: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeats):
+        for runs_of, run in zip(runs, (work, other), strict=True):
+            started = time.perf_counter()
+            run()
+            runs_of.append(time.perf_counter() - started)
+    return harness.Timing(tuple(runs[0])), harness.Timing(tuple(runs[1]))
 
 
 def main(argv: list[str] | None = None) -> int:

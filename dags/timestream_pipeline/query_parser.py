@@ -3,7 +3,8 @@
 botocore's parser walks the service model for every datum of a page (most of an export's time), yet a
 page's JSON already has the page's shape. `read_pages_directly(client)` registers on the client's
 `before-parse` event of Query: a successful (200) JSON page whose datums are all scalars or nulls is
-read with Arrow's JSON reader, and botocore parses an empty body in its place, so it still adds
+read with Arrow's JSON reader (its Rows cut at their separators when they are compact, `compact_rows`),
+and botocore parses an empty body in its place, so it still adds
 ResponseMetadata and runs its retry logic. Everything else is left to botocore untouched: error
 responses (they still raise ClientError with the service's code), and pages holding arrays, rows,
 time series or members this parser does not know.
@@ -21,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from timestream_pipeline import next_token
+from timestream_pipeline.compact_rows import split_rows
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -67,10 +69,12 @@ def parse_page(body: bytes) -> dict[str, Any] | None:
     import pyarrow.json as pa_json
 
     schema = page_schema()
+    split = split_rows(body)  # compact scalar rows, cut at their separators; the rest is read as JSON
+    text = split.rest if split else body
     try:
         table = pa_json.read_json(
-            io.BytesIO(body),
-            read_options=pa_json.ReadOptions(use_threads=False, block_size=len(body) + 1),
+            io.BytesIO(text),
+            read_options=pa_json.ReadOptions(use_threads=False, block_size=len(text) + 1),
             parse_options=pa_json.ParseOptions(
                 explicit_schema=schema, unexpected_field_behavior="infer", newlines_in_values=True
             ),
@@ -82,7 +86,7 @@ def parse_page(body: bytes) -> dict[str, Any] | None:
     page: dict[str, Any] = _without_nulls(table.drop_columns(["Rows"]).to_pylist()[0])
     rows = table.column("Rows").chunk(0)
     if not rows.null_count:  # the page has Rows
-        data = pc.struct_field(rows.flatten(), "Data")  # each row's list of datums
+        data = split.data if split else pc.struct_field(rows.flatten(), "Data")  # each row's datums
         if data.null_count or pc.list_flatten(data).null_count:
             return None  # a row without Data, or a null datum: botocore's business
         widths = pc.min_max(pc.list_value_length(data)).as_py()

@@ -57,16 +57,34 @@ def column_info(names: list[str], table: pa.Table) -> list[dict[str, Any]]:
 def encode_row_texts(table: pa.Table, infos: list[dict[str, Any]], suffix: str = "") -> pa.Array:
     """One `{"Data":[...]}` text (then `suffix`) per row of `table`, or of any slice of it: the types come
     from `infos`."""
-    cells = [
-        datum_texts(table.column(i).combine_chunks(), info["Type"]).cast(pa.large_string())
-        for i, info in enumerate(infos)
-    ]
-    if not cells:
+    return join_rows(row_pieces(table, infos, suffix), 0, table.num_rows)
+
+
+def row_pieces(table: pa.Table, infos: list[dict[str, Any]], suffix: str = "") -> list[Any]:
+    """The texts `join_rows` joins into rows: each column's cells, and the fixed text between them. A
+    column without nulls gives its bare ScalarValue texts, the `{"ScalarValue":"` and `"}` around them
+    going into the fixed text: one join writes each row."""
+    pieces: list[Any] = []
+    text = '{"Data":['
+    for number, info in enumerate(infos):
+        column = table.column(number).combine_chunks()
+        text += "," if number else ""
+        bare = _bare_texts(column, info["Type"]) if not column.null_count else None
+        if bare is not None:
+            pieces += [_large(text + '{"ScalarValue":"'), bare.cast(pa.large_string())]
+            text = '"}'
+        else:
+            pieces += [_large(text), datum_texts(column, info["Type"]).cast(pa.large_string())]
+            text = ""
+    return [*pieces, _large(text + "]}" + suffix)] if infos else []
+
+
+def join_rows(pieces: list[Any], start: int, stop: int) -> pa.Array:
+    """The texts of rows [start, stop) of the table `row_pieces` took apart."""
+    if not pieces:
         return pa.array([], pa.large_string())
-    pieces: list[Any] = [_large('{"Data":[')]
-    for number, cell in enumerate(cells):
-        pieces += [_large(","), cell] if number else [cell]
-    return pc.binary_join_element_wise(*pieces, _large("]}" + suffix), _large(""))
+    sliced = [piece if isinstance(piece, pa.Scalar) else piece.slice(start, stop - start) for piece in pieces]
+    return pc.binary_join_element_wise(*sliced, _large(""))
 
 
 def _large(text: str) -> pa.Scalar:
@@ -77,18 +95,27 @@ def _large(text: str) -> pa.Scalar:
 def datum_texts(column: pa.Array, kind: dict[str, Any]) -> pa.Array:
     """The Datum JSON of every cell of one column."""
     scalar = kind.get("ScalarType")
-    if scalar and len(column) > _FEW and not pa.types.is_null(column.type):
-        # Dimensions and time bins repeat: encode each distinct value once, then take the texts.
-        distinct = pc.dictionary_encode(column)
-        if len(distinct.dictionary) * 2 <= len(column):
-            texts = datum_texts(distinct.dictionary, kind).take(distinct.indices)
-            return pc.fill_null(texts, NULL_DATUM)
-    texts = _scalar_texts(column, scalar) if scalar else None
+    texts = _bare_texts(column, kind) if scalar else None
     if texts is None:  # no vectorised form: the reference encoder, once per cell
         encode = encoder_for(kind)
         return pa.array([compact(encode(value)) for value in python_values(column)], pa.string())
     quoted = pc.binary_join_element_wise('{"ScalarValue":"', texts, '"}', "")
     return pc.fill_null(quoted, NULL_DATUM)
+
+
+def _bare_texts(column: pa.Array, kind: dict[str, Any]) -> pa.Array | None:
+    """The ScalarValue texts of a scalar column, JSON-escaped, without quotes (nulls stay null); None: no
+    vectorised form."""
+    scalar = kind.get("ScalarType")
+    if not scalar:
+        return None
+    if len(column) > _FEW and not pa.types.is_null(column.type):
+        # Dimensions and time bins repeat: encode each distinct value once, then take the texts.
+        distinct = pc.dictionary_encode(column)
+        if len(distinct.dictionary) * 2 <= len(column):
+            texts = _scalar_texts(distinct.dictionary, scalar)
+            return None if texts is None else texts.take(distinct.indices)
+    return _scalar_texts(column, scalar)
 
 
 def _scalar_texts(column: pa.Array, scalar: str) -> pa.Array | None:

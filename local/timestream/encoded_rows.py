@@ -1,10 +1,13 @@
 """A result's row texts, encoded a chunk at a time ahead of the pages that read them.
 
 The first chunk (about the first page) is encoded before the first page is answered, the rest on a
-background thread while the client reads that page (Arrow compute releases the GIL): a large result's
-first page does not wait for every row to be encoded. The rest goes in large chunks: repeated values
-(dimensions, time bins, rounded measures) are encoded once per chunk, so small chunks would cost more
-(1.6x the CPU in chunks of 4,096 rows for the CPU export's result).
+background thread, from the moment that page is taken, while the client reads it (Arrow compute
+releases the GIL; started earlier, the thread would slow the first answer down): a large result's
+first page does not wait for every row to be encoded. The rest is prepared in blocks (each column's
+distinct values encoded once per block: dimensions, time bins and rounded measures repeat), the first
+of a page's rows (the second page: its client asks for it at once), then of four pages' rows, each
+next one twice the last, and joined into rows a page's worth at a time: each page is ready soon.
+Encoding each page's rows on their own would take 1.6x the CPU for the CPU export's result.
 Each row is encoded with the comma that follows it in a page, so a page's Rows are copied straight
 from the chunks' Arrow buffers (no Python string per row); the byte offset after each row is
 computed once, as its chunk is added: a page's extent is a binary search over them.
@@ -20,14 +23,19 @@ from typing import Any, NamedTuple
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from local.timestream.column_encoding import encode_row_texts
+from local.timestream.column_encoding import join_rows, row_pieces
 from local.timestream.exceptions import ValidationException
 
 MAX_PAGE_BYTES = 1024 * 1024  # Timestream's page limit
 SAMPLE_ROWS = 1024  # encoded first when the first page is to fill 1 MB: they tell how many rows that takes
 LATER_CHUNK_ROWS = 262_144  # bounds the encoder's temporary arrays for a large result
+REST_BLOCK_PAGES = 4  # the rest's first block (prepared in one pass): this many first pages' rows
 
-Encode = Callable[[int, int], pa.Array]  # (start, stop) -> the texts of rows [start, stop), each with ","
+# The texts of some rows, each with its ",": `prepare(start, stop)` does the work of rows [start, stop) that
+# is cheaper in one pass (each column's distinct values), and returns `rows(first, last)`, which joins
+# rows [start + first, start + last) of them.
+Rows = Callable[[int, int], pa.Array]
+Prepare = Callable[[int, int], Rows]
 
 
 class _Chunk(NamedTuple):
@@ -39,40 +47,45 @@ class _Chunk(NamedTuple):
 class EncodedRows:
     """`page(start, ...)` answers as soon as the rows of that page are encoded."""
 
-    def __init__(self, total: int, encode: Encode, first_page_rows: int | None = None) -> None:
+    def __init__(self, total: int, prepare: Prepare, first_page_rows: int | None = None) -> None:
         """Encodes the first page's rows (`first_page_rows`, or those of 1 MB) now, the others on a thread."""
         self.total = total
-        self._encode = encode
+        self._prepare = prepare
         self._chunks: list[_Chunk] = []
         self._ends: list[int] = []  # bytes of the rows up to and including each one, with commas
         self._error: BaseException | None = None
         self._stopped = False
         self._changed = threading.Condition()
-        self._append(encode(0, min(total, first_page_rows or SAMPLE_ROWS)))
+        self._append(self._encode(0, min(total, first_page_rows or SAMPLE_ROWS)))
         encoded = len(self._ends)
         if first_page_rows is None and encoded < total and self._ends[-1] <= MAX_PAGE_BYTES:
             # The rows a 1 MB page still needs, judged by the sample's row size, with a margin.
             more = int((MAX_PAGE_BYTES - self._ends[-1]) * encoded / self._ends[-1] * 1.25) + 1
-            self._append(encode(encoded, min(total, encoded + more)))
+            self._append(self._encode(encoded, min(total, encoded + more)))
+        # The rest is encoded from the first page() call on: not while that page is still being answered.
+        self._rest: threading.Thread | None = None
         if len(self._ends) < total:
-            threading.Thread(target=self._encode_rest, name="local-timestream-rows", daemon=True).start()
+            self._rest = threading.Thread(target=self._encode_rest, name="local-timestream-rows", daemon=True)
 
     @classmethod
     def of_table(cls, table: pa.Table, info: list[dict[str, Any]], max_rows: int | None) -> EncodedRows:
         """A query result's rows, typed as its ColumnInfo says; its first page asks for `max_rows` rows
         (None: as many as fit in 1 MB)."""
 
-        def encode(start: int, stop: int) -> pa.Array:
-            return encode_row_texts(table.slice(start, stop - start), info, suffix=",")
+        def prepare(start: int, stop: int) -> Rows:
+            pieces = row_pieces(table.slice(start, stop - start), info, suffix=",")
+            return lambda first, last: join_rows(pieces, first, last)
 
-        return cls(table.num_rows, encode, None if max_rows is None else max(1, max_rows))
+        return cls(table.num_rows, prepare, None if max_rows is None else max(1, max_rows))
 
     @classmethod
     def of_texts(cls, texts: pa.Array) -> EncodedRows:
         """Rows already encoded (catalog answers, UNLOAD's summary)."""
         comma, nothing = pa.scalar(",", texts.type), pa.scalar("", texts.type)
         with_commas = pc.binary_join_element_wise(texts, comma, nothing)
-        return cls(len(texts), lambda start, stop: with_commas.slice(start, stop - start))
+        return cls(
+            len(texts), lambda start, _: lambda first, last: with_commas.slice(start + first, last - first)
+        )
 
     def stop(self) -> None:
         """The result is done with (read to its end, cancelled or expired): encode no more of it."""
@@ -85,6 +98,9 @@ class EncodedRows:
         `max_bytes` bytes, yet at least one row, so that a row larger than `max_bytes` still comes, alone."""
         limit = self.total if max_rows is None else min(self.total, start + max_rows)
         with self._changed:
+            if self._rest is not None:
+                self._rest.start()
+                self._rest = None
             budget = (self._ends[start - 1] if start else 0) + max_bytes
             self._changed.wait_for(
                 lambda: self._page_known(limit, budget) or self._error is not None or self._stopped
@@ -126,13 +142,22 @@ class EncodedRows:
             self._ends += ends
             self._changed.notify_all()
 
+    def _encode(self, start: int, stop: int) -> pa.Array:
+        return self._prepare(start, stop)(0, stop - start)
+
     def _encode_rest(self) -> None:
         start = len(self._ends)
+        chunk = start  # rows to a chunk: those encoded for the first page (a page's worth, with a margin)
+        block = chunk  # the next page's rows on their own first: its client asks for it at once
         try:
             while start < self.total and not self._stopped:
-                stop = min(self.total, start + LATER_CHUNK_ROWS)
-                self._append(self._encode(start, stop))
-                start = stop
+                stop = min(self.total, start + min(block, LATER_CHUNK_ROWS))
+                rows = self._prepare(start, stop)
+                for first in range(start, stop, chunk):
+                    if self._stopped:
+                        return
+                    self._append(rows(first - start, min(stop, first + chunk) - start))
+                start, block = stop, REST_BLOCK_PAGES * chunk if block == chunk else 2 * block
         except BaseException as error:  # raised again by the page that needs these rows
             with self._changed:
                 self._error = error

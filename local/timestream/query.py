@@ -76,8 +76,9 @@ def _interval_literal(match: re.Match[str]) -> str:
     return f"INTERVAL '{amount}' {_DURATION_UNITS[unit]}"
 
 
-def translate(sql: str, resolve_table: TableResolver, now_ns: int) -> str:
-    """DuckDB SQL for one Timestream SELECT; ValidationException when it cannot be mapped exactly."""
+def translate(sql: str, resolve_table: TableResolver, now_ns: int | None) -> str:
+    """DuckDB SQL for one Timestream SELECT; ValidationException when it cannot be mapped exactly.
+    With `now_ns` None the query's start time is left as the NOW marker (`now_literal` replaces it)."""
     statements = parse(preprocess(sql))
     if len(statements) != 1 or not isinstance(statements[0], exp.Query):
         raise ValidationException("Send exactly one SELECT, UNLOAD, SHOW or DESCRIBE statement per query.")
@@ -85,8 +86,13 @@ def translate(sql: str, resolve_table: TableResolver, now_ns: int) -> str:
     _name_unnamed_columns(tree)
     cte_names = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     tree = bottom_up(tree, lambda node: _rewrite(node, cte_names, resolve_table))
-    now = f"CAST('{_timestamp_text(now_ns)}' AS TIMESTAMP)"
-    return duck_sql(tree).replace(NOW, now)
+    text = duck_sql(tree)
+    return text if now_ns is None else text.replace(NOW, now_literal(now_ns))
+
+
+def now_literal(now_ns: int) -> str:
+    """The query's start time as DuckDB SQL, in place of every NOW marker."""
+    return f"CAST('{_timestamp_text(now_ns)}' AS TIMESTAMP)"
 
 
 def _name_unnamed_columns(tree: exp.Query) -> None:

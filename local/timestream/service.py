@@ -15,9 +15,9 @@ from local.timestream.encoding import encode_rows
 from local.timestream.errors import timestream_message
 from local.timestream.exceptions import ValidationException
 from local.timestream.models import Catalog
-from local.timestream.query import translate
 from local.timestream.results import ResultPages, new_query_id, row_texts
 from local.timestream.storage import Storage, view_name
+from local.timestream.translations import Translations
 from local.timestream.unload import Unloader, UnloadSpec, parse_unload
 from local.timestream.writes import RecordWriter
 
@@ -45,6 +45,7 @@ class TimestreamService:
         self.writer = RecordWriter(self.catalog, clock_ns)
         self.pages = ResultPages()
         self.unloader = Unloader(s3_endpoint_url, region)
+        self.translations = Translations()
         self.clock_ns = clock_ns
 
     def close(self) -> None:
@@ -90,7 +91,7 @@ class TimestreamService:
 
     def execute(self, timestream_sql: str) -> tuple[list[str], list[str], Any]:
         """Translate and run a SELECT: column names, DuckDB types and an Arrow table."""
-        duck_sql = translate(timestream_sql, self._resolve_table, self.clock_ns())
+        duck_sql = self.translations.translate(timestream_sql, self._resolve_table, self.clock_ns())
         try:
             return self.storage.run_query(duck_sql)
         except duckdb.Error as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
@@ -127,12 +128,12 @@ def test_a_failure_while_encoding_ahead_is_raised_by_the_page_that_needs_the_row
     # GIVEN rows whose first page (of 1000) is encoded, and whose later rows cannot be
     texts = pa.array(['{"Data":[]},'] * 5000, pa.large_string())  # each row with its comma
 
-    def encode(start: int, stop: int) -> pa.Array:
+    def prepare(start: int, stop: int) -> Callable[[int, int], pa.Array]:
         if start:
             raise ValueError("cannot encode row 1000")
-        return texts.slice(start, stop - start)
+        return lambda first, last: texts.slice(start + first, last - first)
 
-    rows = EncodedRows(len(texts), encode, first_page_rows=1000)
+    rows = EncodedRows(len(texts), prepare, first_page_rows=1000)
     # WHEN the pages are read THEN the first page comes, and the next one raises the error
     assert rows.page(0, 1000, MAX_PAGE_BYTES)[1] == 1000
     with pytest.raises(ValueError, match="row 1000"):
