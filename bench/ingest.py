@@ -39,9 +39,8 @@ from timestream_ingest import names  # noqa: E402
 
 STREAM_ARN = f"arn:aws:kinesis:{shared_names.LOCAL_REGION}:{shared_names.LOCAL_ACCOUNT}:stream/bench"
 WRITTEN = json.dumps({"RecordsIngested": {"Total": 100, "MemoryStore": 100, "MagneticStore": 0}}).encode()
-ENDPOINTS = json.dumps(
-    {"Endpoints": [{"Address": "ingest-cell1.timestream.us-east-1.amazonaws.com", "CachePeriodInMinutes": 1440}]}
-).encode()
+DISCOVERED = {"Address": "ingest-cell1.timestream.us-east-1.amazonaws.com", "CachePeriodInMinutes": 1440}
+ENDPOINTS = json.dumps({"Endpoints": [DISCOVERED]}).encode()
 WORKLOADS = {  # format -> (workload, options, hours of history to start from)
     "devops_single": ("devops", DevopsOptions(), 2),
     "devops_wide": ("devops", DevopsOptions(format="wide"), 2),
@@ -97,7 +96,12 @@ def deployed_handler(canned: harness.CannedHTTP) -> Callable[[dict[str, Any]], A
             names.ENV_POWERTOOLS_METRICS_NAMESPACE: names.METRICS_NAMESPACE,
         }
     )
-    for variable in (names.ENV_AWS_ENDPOINT_URL, names.ENV_AWS_ENDPOINT_URL_TIMESTREAM_WRITE, names.ENV_AWS_ENDPOINT_URL_S3):
+    endpoints = (
+        names.ENV_AWS_ENDPOINT_URL,
+        names.ENV_AWS_ENDPOINT_URL_TIMESTREAM_WRITE,
+        names.ENV_AWS_ENDPOINT_URL_S3,
+    )
+    for variable in endpoints:
         os.environ.pop(variable, None)
     fake = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}  # never sent: canned below
     boto3.setup_default_session(region_name="us-east-1", **fake)
