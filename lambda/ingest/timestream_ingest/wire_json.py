@@ -22,9 +22,10 @@ string = json.encoder.encode_basestring_ascii  # the C function json.dumps uses 
 _KEY_TEXT: dict[str, str] = {}  # '"MeasureName":' for each member name seen
 _LAYOUT = itemgetter(0, 2)  # (name, type) of a (name, value, type) measure
 _VALUE = itemgetter(1)
-_TEMPLATES: dict[tuple[tuple[str, str], ...], str] = {}  # measure layout -> its list's text with %s values
+_TEMPLATES: dict[Any, str] = {}  # measure layout -> its list's text with %s values
 _TEMPLATES_LIMIT = 1_000
 _EMPTY_VALUE, _VALUE_SLOT = '"Value":""', '"Value":%s'  # no escaped name holds `""`: only the member matches
+_QUOTED_SLOT = '"Value":"%s"'
 
 
 class RenderedList(list):  # type: ignore[type-arg]
@@ -56,11 +57,26 @@ def measure_values(measures: Sequence[tuple[str, str, str]]) -> RenderedList:
     return result
 
 
-def measure_template(layout: tuple[tuple[str, str], ...]) -> str:
-    """The text of MeasureValues with these (name, type) pairs, `%s` for each value's JSON string."""
-    template = _TEMPLATES.get(layout)
+def measure_template(layout: tuple[tuple[str, str], ...], bare: tuple[bool, ...] | None = None) -> str:
+    """The text of MeasureValues with these (name, type) pairs, `%s` for each value's JSON string.
+
+    `bare[i]`: value i is text JSON writes as it is (a float's repr: digits, `.`, `e`, `-`): its `%s`
+    is quoted in the template, and the value goes in without `string()`.
+    """
+    key = (layout, bare)
+    template = _TEMPLATES.get(key)
     if template is not None:
         return template
+    slots = [_QUOTED_SLOT if bare and bare[index] else _VALUE_SLOT for index in range(len(layout))]
+    escaped = [
+        encode({"Name": name, "Value": "", "Type": kind}).replace("%", "%%").replace(_EMPTY_VALUE, slot)
+        for (name, kind), slot in zip(layout, slots, strict=True)
+    ]
+    template = "[" + ",".join(escaped) + "]"
+    if len(_TEMPLATES) >= _TEMPLATES_LIMIT:
+        _TEMPLATES.clear()
+    _TEMPLATES[key] = template
+    return template
     escaped = [
         encode({"Name": name, "Value": "", "Type": kind})
         .replace("%", "%%")

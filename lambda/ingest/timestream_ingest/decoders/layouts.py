@@ -58,19 +58,28 @@ class MeasureSlots:
         self._order = getter([position[key] for key, _ in slots])  # type: ignore[list-item]
         self.names = tuple(key for key, _ in slots)
         self.kinds = tuple(kind for _, kind in slots)
-        self._template = measure_template(tuple(slots))
+        # a float's repr needs no JSON escaping: its slots are quoted in the template
+        self._template = measure_template(tuple(slots), tuple(key in floats for key, _ in slots))
 
     def render(self, document: dict[str, Any]) -> RenderedList | None:
         """The record's MeasureValues, or None when a value needs the one-by-one rules."""
         floats = self._floats(document)
         if not all(map(isfinite, floats)) or not all(floats):  # NaN, infinity, or a zero to normalise
             return None
-        texts = (
-            *map(repr, floats),
-            *(values.measure_value(document[key], kind, key) for key, kind in self._others),
-        )
-        ordered = self._order(texts)  # type: ignore[arg-type]
+        texts = tuple(map(repr, floats))
+        if not self._others:
+            ordered = self._order(texts)
+            result = RenderedList(
+                [
+                    {"Name": n, "Value": v, "Type": t}
+                    for n, v, t in zip(self.names, ordered, self.kinds, strict=True)
+                ]
+            )
+            result.text = self._template % ordered
+            return result
+        others = [values.measure_value(document[key], kind, key) for key, kind in self._others]
+        ordered = self._order((*texts, *others))  # type: ignore[arg-type]
         triples = zip(self.names, ordered, self.kinds, strict=True)
         result = RenderedList([{"Name": n, "Value": v, "Type": t} for n, v, t in triples])
-        result.text = self._template % tuple(map(string, ordered))
+        result.text = self._template % self._order((*texts, *map(string, others)))  # type: ignore[arg-type]
         return result
