@@ -97,7 +97,12 @@ def record(values: dict[str, Any]) -> str:
         key_text = _KEY_TEXT.get(key)
         if key_text is None:
             key_text = _KEY_TEXT[key] = string(key) + ":"
-        parts.append(key_text + (string(value) if type(value) is str else _text(value)))
+        if type(value) is str:
+            parts.append(key_text + string(value))
+        elif isinstance(value, RenderedList):  # a record's dimensions or measures: the common case
+            parts.append(key_text + value.text)
+        else:
+            parts.append(key_text + _text(value))
     return "{" + ",".join(parts) + "}"
 
 
