@@ -29,7 +29,7 @@ def build_clients(config: IngestConfig) -> tuple[Any, Any]:
     # botocore's own walk over each record's shape would be a third of the invocation's CPU, and
     # its serializer's walk most of the rest: the request is dumped as it is (write_body.py).
     write_config = client_config.merge(Config(parameter_validation=False))
-    # botocore rebuilds the User-Agent from its parts twice per call (a third of its per-call CPU);
+    # botocore rebuilds the User-Agent from its parts twice per call (a quarter of its per-call CPU);
     # this container's is fixed, so it is built once, the way botocore builds it (without the
     # per-call feature ids it would append).
     write_config = write_config.merge(Config(user_agent=user_agent(write_config)))
