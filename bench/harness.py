@@ -135,9 +135,12 @@ class CannedHTTP:
     X-Amz-Target's suffix (JSON protocols) or the `Action` of a query request.
     """
 
-    def __init__(self, respond: Responder, content_type: str = "application/x-amz-json-1.0") -> None:
+    def __init__(
+        self, respond: Responder, content_type: str = "application/x-amz-json-1.0", *, reads_body: bool = True
+    ) -> None:
         self._respond = respond
         self._content_type = content_type
+        self._reads_body = reads_body  # False: `respond` gets {} (parsing the body is no send's work)
         self.calls = 0
 
     def attach(self, client: Any) -> Any:
@@ -151,7 +154,7 @@ class CannedHTTP:
         target = request.headers.get("X-Amz-Target", b"")
         operation = (target.decode() if isinstance(target, bytes) else target).rsplit(".", 1)[-1]
         body = request.body or b"{}"
-        params = json.loads(body) if body[:1] in (b"{", "{") else {}
+        params = json.loads(body) if self._reads_body and body[:1] in (b"{", "{") else {}
         status, payload = self._respond(operation, params)
         headers = {
             "Content-Type": self._content_type,

@@ -4,8 +4,9 @@
 
 Every variant gets the same Kinesis events (the generators' varied records, in invocations of the
 configured batch size) and writes through a real boto3 timestream-write client whose HTTP send is
-answered on botocore's `before-send` event: validation, serialization, signing and response parsing
-all run, as in Lambda; only the socket is skipped.
+answered on botocore's `before-send` event: validation, serialization, endpoint discovery (one canned
+DescribeEndpoints, then botocore's cache, as on AWS), signing and response parsing all run, as in
+Lambda; only the socket is skipped (the canned answer does not even parse the request body).
 - handler: `timestream_ingest.handler.handler`, configured by environment as the CDK app configures it
   (clients built by the handler itself, logs and metrics printed, here to /dev/null);
 - minimal: what a careless handler does: decode each record, build the Timestream record, one
@@ -23,6 +24,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import harness
 
 harness.on_path("", "lambda/ingest")
@@ -37,6 +39,8 @@ from timestream_ingest import names  # noqa: E402
 
 STREAM_ARN = f"arn:aws:kinesis:{shared_names.LOCAL_REGION}:{shared_names.LOCAL_ACCOUNT}:stream/bench"
 WRITTEN = json.dumps({"RecordsIngested": {"Total": 100, "MemoryStore": 100, "MagneticStore": 0}}).encode()
+DISCOVERED = {"Address": "ingest-cell1.timestream.us-east-1.amazonaws.com", "CachePeriodInMinutes": 1440}
+ENDPOINTS = json.dumps({"Endpoints": [DISCOVERED]}).encode()
 WORKLOADS = {  # format -> (workload, options, hours of history to start from)
     "devops_single": ("devops", DevopsOptions(), 2),
     "devops_wide": ("devops", DevopsOptions(format="wide"), 2),
@@ -63,24 +67,26 @@ def events(data: list[bytes], batch_size: int) -> list[dict[str, Any]]:
 
 
 def canned_aws() -> harness.CannedHTTP:
-    """Answers WriteRecords (always accepted) and S3 (a quarantine write would be a benchmark bug)."""
+    """Answers WriteRecords (always accepted), endpoint discovery, and S3 (a quarantine write would be a
+    benchmark bug)."""
     quarantined: list[str] = []
 
     def respond(operation: str, _: Any) -> tuple[int, bytes]:
         if operation == "WriteRecords":
             return 200, WRITTEN
+        if operation == "DescribeEndpoints":
+            return 200, ENDPOINTS
         quarantined.append(operation)
         return 200, b""
 
-    canned = harness.CannedHTTP(respond)
+    canned = harness.CannedHTTP(respond, reads_body=False)
     canned.quarantined = quarantined  # type: ignore[attr-defined]
     return canned
 
 
 def deployed_handler(canned: harness.CannedHTTP) -> Callable[[dict[str, Any]], Any]:
-    """The Lambda entry point, its clients built by itself from the environment the CDK app sets."""
-    import boto3
-
+    """The Lambda entry point, its clients built by itself from the environment the CDK app sets
+    (no endpoint URL: AWS's endpoints, timestream-write's found by endpoint discovery)."""
     os.environ.update(
         {
             names.ENV_TIMESTREAM_DATABASE: "bench",
@@ -88,10 +94,16 @@ def deployed_handler(canned: harness.CannedHTTP) -> Callable[[dict[str, Any]], A
             names.ENV_QUARANTINE_BUCKET: "bench",
             names.ENV_POWERTOOLS_SERVICE_NAME: names.SERVICE_NAME,
             names.ENV_POWERTOOLS_METRICS_NAMESPACE: names.METRICS_NAMESPACE,
-            names.ENV_AWS_ENDPOINT_URL: "http://127.0.0.1:9",  # never contacted: canned below
         }
     )
-    fake = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}  # the endpoint is canned
+    endpoints = (
+        names.ENV_AWS_ENDPOINT_URL,
+        names.ENV_AWS_ENDPOINT_URL_TIMESTREAM_WRITE,
+        names.ENV_AWS_ENDPOINT_URL_S3,
+    )
+    for variable in endpoints:
+        os.environ.pop(variable, None)
+    fake = {"aws_access_key_id": "bench", "aws_secret_access_key": "bench"}  # never sent: canned below
     boto3.setup_default_session(region_name="us-east-1", **fake)
     boto3.DEFAULT_SESSION.events.register("before-send", canned)  # clients made later inherit it
     from timestream_ingest import handler
@@ -207,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     batch_size = load_settings().lambda_batch_size
     canned = canned_aws()
     handler = deployed_handler(canned)
-    minimal_client = harness.local_client("timestream-write", canned)
+    minimal_client = boto3.client("timestream-write")  # the careless default, canned by the session
     print(f"ingest: {count:,} generated records per format, invocations of {batch_size} (lambda_batch_size), "
           f"median of {repeats}; WriteRecords answered on botocore's before-send")  # fmt: skip
     for fmt, (workload, options, hours) in WORKLOADS.items():

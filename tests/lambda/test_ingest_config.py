@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import botocore
 import pytest
+from botocore.awsrequest import AWSResponse
 
 from timestream_ingest import names
 from timestream_ingest.clients import build_clients
@@ -59,3 +65,24 @@ def test_the_clients_are_built_against_the_configured_endpoints() -> None:
     write_client, s3_client = build_clients(config)
     # THEN both use that endpoint
     assert (write_client.meta.endpoint_url, s3_client.meta.endpoint_url) == ("http://localhost:5000",) * 2
+
+
+def test_the_write_client_sends_botocore_user_agent_built_once() -> None:
+    """The User-Agent is botocore's own (SDK, versions, platform, retry mode), the same on every call."""
+    # GIVEN the container's write client, its HTTP send answered on before-send
+    config = IngestConfig.from_env({**REQUIRED, names.ENV_AWS_ENDPOINT_URL: "http://localhost:5000"})
+    write_client, _ = build_clients(config)
+    sent: list[str] = []
+
+    def answer(request: Any, **_: Any) -> AWSResponse:
+        agent = request.headers["User-Agent"]
+        sent.append(agent.decode() if isinstance(agent, bytes) else agent)
+        return AWSResponse(request.url, 200, {}, SimpleNamespace(stream=lambda **_: iter([b"{}"])))
+
+    write_client.meta.events.register("before-send", answer)
+    # WHEN it makes two calls
+    for _ in range(2):
+        write_client.describe_database(DatabaseName="pipeline")
+    # THEN both carry botocore's User-Agent for this client
+    expected = f"Boto3/{boto3.__version__} md/Botocore#{botocore.__version__} ua/2.1 "
+    assert sent[0] == sent[1] and sent[0].startswith(expected) and "cfg/retry-mode#standard" in sent[0]

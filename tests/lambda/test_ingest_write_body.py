@@ -120,6 +120,38 @@ def test_the_body_is_what_botocore_would_serialize(fmt: str) -> None:
         assert int(mine.headers["Content-Length"]) == len(mine.body)
 
 
+@pytest.mark.parametrize("fmt", [*WORKLOADS, "generic"])
+def test_the_rendered_body_is_byte_for_byte_json_dumps(fmt: str) -> None:
+    """The text rendered from the records' pieces is exactly `json.dumps` of the same request."""
+    # GIVEN the requests the handler plans for one format's payloads
+    for batch in _batches(_payloads(fmt)):
+        request: dict[str, Any] = {"DatabaseName": "db", "TableName": "table", "Records": batch.records}
+        if batch.common:
+            request["CommonAttributes"] = batch.common
+        # WHEN the body is rendered / THEN it is json.dumps' bytes, compact and ASCII as botocore's
+        assert write_body.body(request) == json.dumps(request, separators=(",", ":")).encode()
+
+
+def test_measure_names_that_look_like_formats_or_json_are_rendered_as_text() -> None:
+    """A measure name holding %, quotes or `"Value":""` cannot break the MeasureValues template."""
+    # GIVEN generic documents whose measure names hold template and JSON syntax
+    names = ["100%s", 'a"Value":""b', "%(x)s %%", "ü\\n"]
+    documents = [{"time": 1_714_564_800_000, "dimensions": {"d": "x"}, "measures": dict.fromkeys(names, 1.5)}]
+    # WHEN their calls are planned and rendered
+    for batch in _batches([json.dumps(document).encode() for document in documents]):
+        request = {
+            "DatabaseName": "db",
+            "TableName": "table",
+            "Records": batch.records,
+            **({"CommonAttributes": batch.common} if batch.common else {}),
+        }
+        # THEN the body is json.dumps' and holds each name as it was sent
+        body = write_body.body(request)
+        assert body == json.dumps(request, separators=(",", ":")).encode()
+        sent = json.loads(body)["Records"]
+        assert [m["Name"] for record in sent for m in record["MeasureValues"]] == names
+
+
 def test_sigv4_signs_the_prebuilt_body() -> None:
     """The signature sent is the one computed over the body sent (not over botocore's empty one)."""
     # GIVEN a prebuilt-body client

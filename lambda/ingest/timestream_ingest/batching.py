@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter, methodcaller
 
 from timestream_ingest.decoders.values import DimensionKey, DimensionList, TimestreamRecord
+from timestream_ingest.wire_json import RenderedList, rendered
 
 MAX_RECORDS_PER_WRITE = 100  # Timestream's limit per WriteRecords call
 # Record attributes that may move to CommonAttributes when every record of a call has the same one.
@@ -103,7 +104,7 @@ def _without(
 ) -> list[TimestreamRecord]:
     """Each record minus what `common` holds (its dimensions minus the lifted ones)."""
     dropped = [key for key in common if key != "Dimensions"]
-    remaining_by_keys: dict[int, list[dict[str, str]]] = {}  # one filtered list per distinct dimension set
+    remaining_by_keys: dict[int, RenderedList] = {}  # one filtered list per distinct dimension set
     stripped_records = []
     for item in items:
         stripped = item.record.copy()
@@ -114,7 +115,10 @@ def _without(
             remaining = remaining_by_keys.get(id(keys))
             if remaining is None:
                 dims = stripped.get("Dimensions", ())
-                remaining = [d for d, key in zip(dims, keys, strict=True) if key not in lifted]
+                if type(dims) is DimensionList:
+                    remaining = dims.without(lifted)
+                else:
+                    remaining = rendered([d for d, key in zip(dims, keys, strict=True) if key not in lifted])
                 remaining_by_keys[id(keys)] = remaining
             if remaining:
                 stripped["Dimensions"] = remaining

@@ -6,6 +6,7 @@ invocation; later invocations reuse them (one timestream-write client per contai
 
 from __future__ import annotations
 
+import gc
 from typing import Any
 
 from timestream_ingest.clients import build_clients
@@ -14,6 +15,8 @@ from timestream_ingest.processor import Ingestor
 from timestream_ingest.retry_budget import Deadline
 
 _ingestor: Ingestor | None = None
+# About one collection per invocation of 500 records (the deployed batch size), not dozens.
+GC_ALLOCATIONS_PER_COLLECTION = 50_000
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, list[dict[str, str]]]:
@@ -32,7 +35,22 @@ def _processor() -> Ingestor:
         config = IngestConfig.from_env()
         write_client, s3_client = build_clients(config)
         _ingestor = Ingestor(config, write_client, s3_client)
+        _tune_garbage_collection()
     return _ingestor
+
+
+def _tune_garbage_collection() -> None:
+    """Collections that find nothing cost a tenth to a fifth of the handler's CPU: run fewer.
+
+    An invocation allocates tens of thousands of objects that all live until it returns (the
+    event, the decoded records), and no reference cycles on its path: with the default threshold
+    (700 allocations) the collector runs dozens of times per invocation, frees nothing, and walks the
+    older generations too. What the cold start built (modules, botocore's models, the clients) lives
+    as long as the container: frozen, no collection walks it again.
+    """
+    gc.freeze()
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_ALLOCATIONS_PER_COLLECTION, older, oldest)
 
 
 def reset() -> None:

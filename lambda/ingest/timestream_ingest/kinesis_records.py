@@ -88,8 +88,11 @@ def source_records(event: Mapping[str, Any]) -> list[SourceRecord]:
 
 
 def _source_record(index: int, record: Any) -> SourceRecord:
-    kinesis = record.get("kinesis") if isinstance(record, Mapping) else None
-    sequence_number = kinesis.get("sequenceNumber", "") if isinstance(kinesis, Mapping) else None
+    # `type(...) is dict` first: Lambda's event is JSON, and the Mapping check is an ABC's (slow) one
+    kinesis = record.get("kinesis") if type(record) is dict or isinstance(record, Mapping) else None
+    sequence_number = (
+        kinesis.get("sequenceNumber", "") if type(kinesis) is dict or isinstance(kinesis, Mapping) else None
+    )
     if type(sequence_number) is not str:  # Lambda sends text; anything else is checked as text
         sequence_number = None if sequence_number is None else str(sequence_number)
     if sequence_number is None or not sequence_number.isdigit():

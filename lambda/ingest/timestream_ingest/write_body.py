@@ -1,11 +1,11 @@
-"""WriteRecords bodies in one `json.dumps`, instead of botocore's generic walk over the request shape.
+"""WriteRecords bodies rendered as `json.dumps` would, instead of botocore's walk over the request shape.
 
 botocore's JSON serializer visits every member of every record through the service model (a
 Python call per value: most of a write's CPU). For WriteRecords it changes nothing: every member the
 decoders produce is a string, a list or a structure of strings, or an integer `Version`, which the
-JSON protocol sends as they are (no timestamps, blobs or renamed members). So the request dict,
-dumped by the C encoder, IS the body botocore would build (tests/lambda/test_ingest_write_body.py
-compares them for every format).
+JSON protocol sends as they are (no timestamps, blobs or renamed members). So the request dict's
+JSON IS the body botocore would build; wire_json.py renders it from the text each record's lists
+already carry (tests/lambda/test_ingest_write_body.py compares the bodies for every format).
 
 Two hooks on the write client, both public botocore events, do the exchange inside an ordinary
 `client.write_records(...)` call:
@@ -19,13 +19,12 @@ the handler's write client only, which the decoders' checks already spare valida
 
 from __future__ import annotations
 
-import json
 from typing import Any
+
+from timestream_ingest import wire_json
 
 _OPERATION = "timestream-write.WriteRecords"
 _CONTEXT_KEY = "timestream_ingest.write_body"
-# botocore's encoder settings, compact; decoders build trees without cycles, so none is looked for.
-_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode
 
 
 def install(client: Any) -> None:
@@ -44,7 +43,7 @@ def install(client: Any) -> None:
 
 def body(parameters: dict[str, Any]) -> bytes:
     """The WriteRecords request body for `parameters` (the keyword arguments of write_records)."""
-    return _encode(parameters).encode()
+    return wire_json.record(parameters).encode()
 
 
 def _take_parameters(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:

@@ -7,10 +7,10 @@ dimensions, numeric keys DOUBLE measures, except the typed measures the Flink co
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from timestream_ingest import names
-from timestream_ingest.decoders import values
+from timestream_ingest.decoders import layouts, values
 from timestream_ingest.exceptions import InvalidValueError
 
 SIGNATURE = frozenset({"@type", "time"})
@@ -21,7 +21,53 @@ TYPED_MEASURES = {
 }
 
 
+class _Layout(NamedTuple):
+    record_name: str
+    dimension_names: tuple[str, ...]
+    dimension_values: layouts.Getter
+    measures: layouts.MeasureSlots
+
+
+# (keys, value types, @type) -> how such documents decode; None: one rule at a time
+_LAYOUTS: dict[tuple[Any, ...], Any] = {}
+
+
 def decode(document: dict[str, Any]) -> list[values.TimestreamRecord]:
+    """One MULTI record; documents of a known layout take its prepared path (layouts.py)."""
+    kind = document.get("@type")
+    if type(kind) is str:
+        key = (tuple(document), tuple(map(type, document.values())), kind)
+        layout = _LAYOUTS.get(key, layouts.UNKNOWN)
+        if layout is layouts.UNKNOWN:
+            layout = _learn(key, document)
+        if layout is not None:
+            measures = layout.measures.render(document)
+            if measures is not None:
+                time = values.epoch_time(document["time"], "time")
+                texts = layout.dimension_values(document)
+                dims = values.dimensions_of(layout.dimension_names, texts, "dimensions")
+                return [values.multi_measure_of(dims, layout.record_name, measures, time, "SECONDS")]
+    return decode_by_rules(document)
+
+
+def _learn(key: tuple[Any, ...], document: dict[str, Any]) -> _Layout | None:
+    """The layout of documents shaped like `document` (as decode_by_rules classifies its keys)."""
+    kind = document["@type"]
+    layout = None
+    if kind in RECORD_NAME_BY_TYPE:
+        typed = TYPED_MEASURES[kind]
+        keys = [k for k in document if k not in SIGNATURE]
+        dims = [k for k in keys if k not in typed and type(document[k]) is str]
+        slots = [(k, typed.get(k, values.DOUBLE)) for k in keys if k not in dims]
+        floats = [k for k, measure_type in slots if k not in typed and type(document[k]) is float]
+        if slots:
+            measures = layouts.MeasureSlots(slots, floats)
+            layout = _Layout(RECORD_NAME_BY_TYPE[kind], tuple(dims), layouts.getter(dims), measures)
+    return layouts.remember(_LAYOUTS, key, layout)
+
+
+def decode_by_rules(document: dict[str, Any]) -> list[values.TimestreamRecord]:
+    """One MULTI record, each key's rule applied in turn (and each problem worded)."""
     kind = document["@type"]
     if kind not in RECORD_NAME_BY_TYPE:
         raise InvalidValueError("@type", f"{kind!r} is unknown", f"use one of {sorted(RECORD_NAME_BY_TYPE)}")

@@ -85,7 +85,7 @@ def _decode_json(text: str) -> Decoded:
         end = -1
     if end != len(text):  # invalid, or data after the object: json.loads says what and where
         document = _parsed_or_explained(text)
-    if not isinstance(document, dict):
+    if type(document) is not dict:  # the scanner builds plain dicts
         raise UndecodableError("payload JSON is not an object; send one object per Kinesis record")
     keys = tuple(document)
     name = _FORMAT_BY_KEYS.get(keys) or _format(document, keys)

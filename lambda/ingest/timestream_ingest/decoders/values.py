@@ -18,22 +18,40 @@ from timestream_ingest.decoders.text_rules import (
     check_bytes,
 )
 from timestream_ingest.exceptions import InvalidValueError
+from timestream_ingest.wire_json import RenderedList, encode, measure_values
 
 TimestreamRecord = dict[str, Any]
 DimensionKey = tuple[str, str]  # name, value (Timestream's only dimension type is VARCHAR)
 
 
-class DimensionList(list):  # type: ignore[type-arg]
-    """A record's dimensions as WriteRecords takes them, with their keys computed once.
+class DimensionList(RenderedList):
+    """A record's dimensions as WriteRecords takes them, with their keys and JSON text computed once.
 
-    `keys`: (name, value) in the record's order; `identity`: the same sorted, the series' identity.
-    `dimensions()` hands the same object to every record of a series: never modify one.
+    `keys`: (name, value) in the record's order; `identity`: the same sorted, the series' identity;
+    `parts`: each dimension's JSON text. `dimensions()` hands the same object to every record of a
+    series: never modify one.
     """
 
-    __slots__ = ("identity", "keys")
+    __slots__ = ("identity", "keys", "last_without", "parts")
 
     keys: tuple[DimensionKey, ...]
     identity: tuple[DimensionKey, ...]
+    parts: tuple[str, ...]
+    last_without: tuple[frozenset[DimensionKey], RenderedList]
+
+    def without(self, lifted: frozenset[DimensionKey]) -> RenderedList:
+        """These dimensions minus the `lifted` ones (moved to CommonAttributes), with their text.
+
+        The last answer is kept: a series' calls usually lift the same dimensions every time.
+        """
+        last = getattr(self, "last_without", None)
+        if last is not None and last[0] == lifted:
+            return last[1]
+        kept = [index for index, key in enumerate(self.keys) if key not in lifted]
+        result = RenderedList(map(self.__getitem__, kept))
+        result.text = "[" + ",".join(map(self.parts.__getitem__, kept)) + "]"
+        self.last_without = (lifted, result)
+        return result
 
 
 DOUBLE, BIGINT, VARCHAR, BOOLEAN, TIMESTAMP, MULTI = (
@@ -154,6 +172,15 @@ _CHECKED_DIMENSIONS: dict[tuple[tuple[str, Any], ...], DimensionList] = {}
 _CHECKED_DIMENSIONS_LIMIT = 10_000
 
 
+def dimensions_of(names: tuple[str, ...], texts: tuple[Any, ...], where: str) -> DimensionList:
+    """`dimensions(dict(zip(names, texts)), where)`, without building the dict when the set is known."""
+    try:
+        known = _CHECKED_DIMENSIONS.get(tuple(zip(names, texts, strict=True)))
+    except TypeError:  # an unhashable value: dimensions() names it
+        known = None
+    return known if known is not None else dimensions(dict(zip(names, texts, strict=True)), where)
+
+
 def dimensions(pairs: Mapping[str, Any], where: str) -> DimensionList:
     """Timestream dimensions from name -> value; numbers become text, empty values are an error."""
     identity = tuple(pairs.items())
@@ -185,6 +212,8 @@ def dimensions(pairs: Mapping[str, Any], where: str) -> DimensionList:
         result.append({"Name": name, "Value": text})  # DimensionValueType VARCHAR is the default: not sent
     result.keys = tuple((d["Name"], d["Value"]) for d in result)
     result.identity = tuple(sorted(result.keys))
+    result.parts = tuple(map(encode, result))
+    result.text = "[" + ",".join(result.parts) + "]"
     if all_text:
         if len(_CHECKED_DIMENSIONS) >= _CHECKED_DIMENSIONS_LIMIT:
             _CHECKED_DIMENSIONS.clear()
@@ -209,11 +238,18 @@ def multi_measure(
     dims: DimensionList, name: str, values: list[tuple[str, str, str]], time: str, unit: str
 ) -> TimestreamRecord:
     """One MULTI record; `values` holds (measure name, rendered value, type)."""
+    return multi_measure_of(dims, name, measure_values(values), time, unit)
+
+
+def multi_measure_of(
+    dims: DimensionList, name: str, measures: RenderedList, time: str, unit: str
+) -> TimestreamRecord:
+    """One MULTI record of MeasureValues already built (wire_json.measure_values, layouts.py)."""
     return {
         "Dimensions": dims,
         "MeasureName": name,
         "MeasureValueType": MULTI,
-        "MeasureValues": [{"Name": n, "Value": v, "Type": t} for n, v, t in values],
+        "MeasureValues": measures,
         "Time": time,
         "TimeUnit": unit,
     }
