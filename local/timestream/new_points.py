@@ -71,6 +71,7 @@ class _Dimensions(NamedTuple):
     values: tuple[str, ...]
     by_name: dict[str, str]
     key_json: str
+    series: dict[str, str]  # measure name -> series key, filled as the names come
 
 
 class _Columns(NamedTuple):
@@ -189,7 +190,10 @@ def _read_columns(request: _Request, window: IngestionWindow) -> _Columns | None
             check_name(name, "Measure name", MAX_MEASURE_NAME_BYTES)
             measures.add((name, value_type))
         magnetic += time_ns < memory_floor
-        series.append(series_key(dimensions.key_json, name))
+        key = dimensions.series.get(name)
+        if key is None:
+            key = dimensions.series[name] = series_key(dimensions.key_json, name)
+        series.append(key)
         times.append(time_ns)
         versions.append(version)
         payloads.append(scalar_payload(column, value))
@@ -220,9 +224,8 @@ def _merged_dimensions(common_json: bytes, record_json: bytes) -> _Dimensions | 
         by_name = parse_dimensions([*common, *own])
     except Exception:  # a RecordProblem, or a shape the rules answer with an error: RecordWriter's
         return None
-    return _Dimensions(
-        tuple(by_name), tuple(by_name.values()), by_name, dimensions_json(tuple(by_name.items()))
-    )
+    key_json = dimensions_json(tuple(by_name.items()))
+    return _Dimensions(tuple(by_name), tuple(by_name.values()), by_name, key_json, {})
 
 
 def _dimension_columns(all_dimensions: list[_Dimensions]) -> dict[str, list[str | None]]:
