@@ -9,7 +9,8 @@ handler's (no parameter validation), then with the same requests' JSON bodies po
 server alone costs), by one caller and by as many side by side as the local mapping runs (one per shard,
 up to the cores). Writes are the DevOps generator's varied single-measure records in 100-record calls,
 as the ingest handler sends them; the comparison inserts the same rows as one Arrow table into an
-in-memory DuckDB. For the query,
+in-memory DuckDB. The server's own CPU time per call is printed too: on 2 shared cores, load from other
+processes moves the rates much more than it moves that. For the query,
 1,000,000 records are bulk-loaded straight into the server's DuckDB file first (writing them through
 the API would take minutes); the server's answer is read as the export task reads it (`query_parser`,
 then Arrow batches; 1 MB pages, and pages of MaxRows=1000 for comparison) and by boto3's paginator.
@@ -30,12 +31,14 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import harness
+from process_cpu import cpu_seconds
 
-harness.on_path("", "dags")
+harness.on_path("", "dags", "lambda/ingest")
 
 import duckdb  # noqa: E402
 import pyarrow as pa  # noqa: E402
@@ -159,9 +162,13 @@ def bench_writes(count: int) -> None:
             setup.create_database(DatabaseName=DATABASE)
             for table in tables:
                 setup.create_table(DatabaseName=DATABASE, TableName=table)
+            cpu = [cpu_seconds(process.pid)]  # the server's own CPU, which load distorts much less
             seconds = _boto3_calls(url, calls, tables[0])
+            cpu.append(cpu_seconds(process.pid))
             http = sum(_http_calls(url, bodies[tables[1]]))
+            cpu.append(cpu_seconds(process.pid))
             concurrent = _concurrent_http_calls(url, bodies[tables[2]], callers)
+            cpu.append(cpu_seconds(process.pid))
         finally:
             process.terminate()
             process.wait(timeout=10)
@@ -188,6 +195,11 @@ def bench_writes(count: int) -> None:
         f"the last quarter of the calls took {last / first:.2f}x the first quarter "
         "(1.00 = flat as the table grows)"
     )
+    per_call = [f"{1000 * (after - before) / len(calls):.2f}" for before, after in pairwise(cpu)]
+    harness.say(
+        f"  the server's CPU per call (its process's CPU time): {' / '.join(per_call)} ms "
+        f"(boto3 / bodies encoded beforehand / {callers} callers)"
+    )
 
 
 def _concurrent_http_calls(url: str, bodies: list[bytes], callers: int) -> float:
@@ -201,21 +213,23 @@ def _concurrent_http_calls(url: str, bodies: list[bytes], callers: int) -> float
 
 
 def _boto3_calls(url: str, calls: list[list[dict[str, Any]]], table: str) -> list[float]:
-    """Seconds of each call through boto3 without botocore's parameter validation, as the handler sends."""
+    """Seconds of each call through boto3 set up as the handler's write client (timestream_ingest/clients.py):
+    no parameter validation, the body dumped in one `json.dumps` (write_body.py)."""
     import boto3
     from botocore.config import Config
 
     from pipeline_config import names
     from pipeline_config.local_state import LOCAL_CREDENTIALS
+    from timestream_ingest import write_body
 
-    config = Config(parameter_validation=False)  # the handler's write client (timestream_ingest/clients.py)
     write = boto3.client(
         "timestream-write",
         endpoint_url=url,
         region_name=names.LOCAL_REGION,
-        config=config,
+        config=Config(parameter_validation=False),
         **LOCAL_CREDENTIALS,
     )
+    write_body.install(write)
     seconds = []
     for records_of_call in calls:
         started = time.perf_counter()

@@ -7,6 +7,7 @@ cell: a 100-record call of a dozen columns builds its table in a fraction of a m
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pyarrow as pa
 
@@ -30,17 +31,38 @@ def records_to_arrow(records: Sequence[Record]) -> pa.Table:
     for record in records:
         dimension_names.update(dict.fromkeys(record.dimensions))
         value_types.update(record.types)
+    return rows_table(
+        [r.series_key for r in records],
+        [r.time_ns for r in records],
+        [r.version for r in records],
+        [r.payload for r in records],
+        [r.measure_name for r in records],
+        {name: [r.dimensions.get(name) for r in records] for name in dimension_names},
+        {name: (kind, [r.values.get(name) for r in records]) for name, kind in value_types.items()},
+    )
+
+
+def rows_table(
+    series: list[str],
+    times: list[int],
+    versions: list[int],
+    payloads: list[str],
+    measure_names: list[str],
+    dimensions: dict[str, list[str | None]],
+    measures: dict[str, tuple[str, list[Any]]],
+) -> pa.Table:
+    """The storage's rows from their columns: `measures` maps a column to its scalar type and values."""
     columns: dict[str, pa.Array] = {
-        SERIES_COLUMN: pa.array([r.series_key for r in records], pa.string()),
-        "time": pa.array([r.time_ns for r in records], _TIME),
-        VERSION_COLUMN: pa.array([r.version for r in records], pa.int64()),
-        PAYLOAD_COLUMN: pa.array([r.payload for r in records], pa.string()),
-        "measure_name": pa.array([r.measure_name for r in records], pa.string()),
+        SERIES_COLUMN: pa.array(series, pa.string()),
+        "time": pa.array(times, _TIME),
+        VERSION_COLUMN: pa.array(versions, pa.int64()),
+        PAYLOAD_COLUMN: pa.array(payloads, pa.string()),
+        "measure_name": pa.array(measure_names, pa.string()),
     }
-    for name in dimension_names:
-        columns[name] = pa.array([r.dimensions.get(name) for r in records], pa.string())
-    for name, scalar_type in value_types.items():
-        columns[name] = pa.array([r.values.get(name) for r in records], ARROW_TYPES[scalar_type])
+    for name, values in dimensions.items():
+        columns[name] = pa.array(values, pa.string())
+    for name, (scalar_type, values) in measures.items():
+        columns[name] = pa.array(values, ARROW_TYPES[scalar_type])
     return pa.table(columns)
 
 

@@ -67,29 +67,36 @@ class Record:
     @cached_property
     def series_key(self) -> str:
         """Identity of the series: dimensions and measure name (time completes the record key)."""
-        return _series_key(tuple(self.dimensions.items()), self.measure_name)
+        return series_key(dimensions_json(tuple(self.dimensions.items())), self.measure_name)
 
     @cached_property
     def payload(self) -> str:
         """The measure values as canonical text, to tell an identical re-write from a different value."""
         if not self.is_multi:
             [(column, value)] = self.values.items()
-            if type(value) is float or type(value) is int:  # json.dumps writes both as repr()
-                return f'[["{column}",{value!r}]]'
+            return scalar_payload(column, value)
         return _PAYLOAD_JSON(sorted(self.values.items()))
 
 
-def _series_key(dimensions: tuple[tuple[str, str], ...], measure_name: str) -> str:
+def scalar_payload(column: str, value: Any) -> str:
+    """A single-measure record's payload (Record.payload): `[[column, value]]` in compact JSON."""
+    if type(value) is float or type(value) is int:  # json.dumps writes both as repr()
+        return f'[["{column}",{value!r}]]'
+    return _PAYLOAD_JSON([(column, value)])
+
+
+def series_key(dimensions_json: str, measure_name: str) -> str:
     """`[[[name, value], ...], measure_name]` in compact JSON, dimensions sorted by name.
 
     Built from two cached halves: a fleet sends each host's dimensions with every one of its measures,
     so the dimensions half is encoded once per host and the measure half once per measure name.
     """
-    return f"[{_dimensions_json(dimensions)},{_name_json(measure_name)}]"
+    return f"[{dimensions_json},{_name_json(measure_name)}]"
 
 
 @lru_cache(maxsize=65_536)
-def _dimensions_json(dimensions: tuple[tuple[str, str], ...]) -> str:
+def dimensions_json(dimensions: tuple[tuple[str, str], ...]) -> str:
+    """The dimensions half of a series key: `[[name, value], ...]` sorted by name, compact JSON."""
     return _COMPACT_JSON(sorted(dimensions))
 
 
@@ -138,13 +145,13 @@ def merge_common(index: int, record: dict[str, Any], common: dict[str, Any]) -> 
 
 def parse_record(merged: dict[str, Any]) -> Record:
     """Check one merged record against the service's limits; RecordProblem names what is wrong."""
-    dimensions = _parse_dimensions(merged["Dimensions"])
+    dimensions = parse_dimensions(merged["Dimensions"])
     measure_name = merged.get("MeasureName")
     if not measure_name:
         raise RecordProblem("MeasureName is missing: every record needs a measure name.")
-    _check_name(measure_name, "Measure name", MAX_MEASURE_NAME_BYTES)
+    check_name(measure_name, "Measure name", MAX_MEASURE_NAME_BYTES)
     unit_nanos = TIME_UNIT_NANOS[merged["TimeUnit"]]
-    time_ns = _parse_int(merged.get("Time"), "Time") * unit_nanos
+    time_ns = parse_int(merged.get("Time"), "Time") * unit_nanos
     version = merged.get("Version")
     version = 1 if version is None else int(version)
     if version < 1:
@@ -175,7 +182,7 @@ def parse_value(text: Any, value_type: str, unit_nanos: int) -> Any:
             raise RecordProblem("MeasureValue -0.0 is rejected by Timestream: send 0.0.")
         return number
     if value_type == "BIGINT":
-        number = _parse_int(text, "MeasureValue")
+        number = parse_int(text, "MeasureValue")
         if not -(2**63) <= number < 2**63:
             raise RecordProblem(f"MeasureValue {text!r} is outside the BIGINT range.")
         return number
@@ -184,13 +191,14 @@ def parse_value(text: Any, value_type: str, unit_nanos: int) -> Any:
             raise RecordProblem(f"MeasureValue {text!r} is not a BOOLEAN (true/false).")
         return text.lower() == "true"
     if value_type == "TIMESTAMP":
-        return _parse_int(text, "MeasureValue") * unit_nanos
+        return parse_int(text, "MeasureValue") * unit_nanos
     if _utf8_length(text, "VARCHAR MeasureValue") > MAX_VARCHAR_MEASURE_BYTES:
         raise RecordProblem(f"VARCHAR MeasureValue is longer than {MAX_VARCHAR_MEASURE_BYTES} bytes.")
     return text
 
 
-def _parse_dimensions(raw: list[dict[str, Any]]) -> dict[str, str]:
+def parse_dimensions(raw: list[dict[str, Any]]) -> dict[str, str]:
+    """A record's merged dimensions as {name: value}, checked against the service's limits."""
     if len(raw) > MAX_DIMENSIONS:
         raise RecordProblem(f"The record has {len(raw)} dimensions; the limit is {MAX_DIMENSIONS}.")
     dimensions: dict[str, str] = {}
@@ -200,7 +208,7 @@ def _parse_dimensions(raw: list[dict[str, Any]]) -> dict[str, str]:
             raise RecordProblem("Every dimension needs a Name and a string Value.")
         if (dimension.get("DimensionValueType") or "VARCHAR") != "VARCHAR":
             raise RecordProblem(f"Dimension {name!r}: DimensionValueType must be VARCHAR.")
-        _check_name(name, "Dimension name", MAX_DIMENSION_NAME_BYTES)
+        check_name(name, "Dimension name", MAX_DIMENSION_NAME_BYTES)
         short_ascii = value.isascii() and len(value) <= MAX_DIMENSION_VALUE_BYTES  # most values: no encode
         if not short_ascii and _utf8_length(value, f"Dimension {name!r} value") > MAX_DIMENSION_VALUE_BYTES:
             raise RecordProblem(f"Dimension {name!r} value is longer than {MAX_DIMENSION_VALUE_BYTES} bytes.")
@@ -224,7 +232,7 @@ def _parse_multi(
         name, value_type = measure.get("Name"), measure.get("Type")
         if not name:
             raise RecordProblem("Every entry of MeasureValues needs a Name.")
-        _check_name(name, "Measure name", MAX_MEASURE_NAME_BYTES)
+        check_name(name, "Measure name", MAX_MEASURE_NAME_BYTES)
         if value_type not in SCALAR_TYPES:
             raise RecordProblem(f"Measure {name!r}: Type must be one of {list(SCALAR_TYPES)}.")
         if name in values or name in dimensions:
@@ -235,7 +243,7 @@ def _parse_multi(
 
 
 @lru_cache(maxsize=16_384)
-def _check_name(name: str, what: str, max_bytes: int) -> None:
+def check_name(name: str, what: str, max_bytes: int) -> None:
     """Names repeat on every record (a pure check: a name that passed once passes again, from cache)."""
     if _utf8_length(name, what) > max_bytes:
         raise RecordProblem(f"{what} {name[:40]!r}... is longer than {max_bytes} bytes.")
@@ -256,7 +264,8 @@ def _utf8_length(text: str, what: str) -> int:
         ) from None
 
 
-def _parse_int(text: Any, field: str) -> int:
+def parse_int(text: Any, field: str) -> int:
+    """An integer field (Time, BIGINT and TIMESTAMP values) as the service reads it."""
     try:
         return int(str(text))
     except ValueError:

@@ -30,6 +30,24 @@ VERSION_CONFLICT_REASON = (
 )
 
 
+class IngestionWindow:
+    """The times a table takes now: the memory store's, or the magnetic store's if it takes writes."""
+
+    def __init__(self, table: Table, now: int) -> None:
+        self.memory_floor = now - table.memory_hours * _HOUR_NS
+        self.magnetic_writes = table.magnetic_writes_enabled
+        self.floor = now - table.magnetic_days * _DAY_NS if self.magnetic_writes else self.memory_floor
+        self.ceiling = now + FUTURE_LIMIT_NS
+
+    def check(self, time_ns: int) -> None:
+        if not self.floor <= time_ns <= self.ceiling:
+            raise RecordProblem(
+                f"The record timestamp is outside the time range [{_iso(self.floor)}, {_iso(self.ceiling)}) "
+                "of the data ingestion window."
+                + ("" if self.magnetic_writes else " Enable magnetic store writes to ingest late data.")
+            )
+
+
 class RecordWriter:
     """Applies one WriteRecords call to a table of the catalog."""
 
@@ -42,8 +60,7 @@ class RecordWriter:
     ) -> dict[str, Any]:
         table = self.catalog.table(database, table_name)
         merged = [merge_common(i, r, common or {}) for i, r in enumerate(check_record_count(records))]
-        now = self.clock_ns()
-        memory_floor = now - table.memory_hours * _HOUR_NS
+        window = IngestionWindow(table, self.clock_ns())
         rejected: list[dict[str, Any]] = []
         parsed: list[tuple[int, Record]] = []
         with self.catalog.storage.commits.arrival():
@@ -51,7 +68,7 @@ class RecordWriter:
             for index, fields in enumerate(merged):
                 try:
                     record = parse_record(fields)
-                    self._check_window(table, record, now, memory_floor)
+                    window.check(record.time_ns)
                 except RecordProblem as problem:
                     rejected.append({"RecordIndex": index, "Reason": str(problem)})
                     continue
@@ -64,7 +81,7 @@ class RecordWriter:
             self.catalog.storage.commits.wait(ticket)
         if rejected:
             raise RejectedRecordsException(sorted(rejected, key=lambda r: r["RecordIndex"]))
-        magnetic = sum(1 for record in accepted if record.time_ns < memory_floor)
+        magnetic = sum(1 for record in accepted if record.time_ns < window.memory_floor)
         return {"Total": len(accepted), "MemoryStore": len(accepted) - magnetic, "MagneticStore": magnetic}
 
     def _store(
@@ -95,20 +112,6 @@ class RecordWriter:
             table.storage_id, stored, replaced, rows if every_parsed else None
         )
         return ticket, accepted
-
-    def _check_window(self, table: Table, record: Record, now: int, memory_floor: int) -> None:
-        floor = now - table.magnetic_days * _DAY_NS if table.magnetic_writes_enabled else memory_floor
-        ceiling = now + FUTURE_LIMIT_NS
-        if not floor <= record.time_ns <= ceiling:
-            raise RecordProblem(
-                f"The record timestamp is outside the time range [{_iso(floor)}, {_iso(ceiling)}) "
-                "of the data ingestion window."
-                + (
-                    ""
-                    if table.magnetic_writes_enabled
-                    else " Enable magnetic store writes to ingest late data."
-                )
-            )
 
     def _apply_versions(
         self, table: Table, candidates: list[tuple[int, Record]], rejected: list[dict[str, Any]]

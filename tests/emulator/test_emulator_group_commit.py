@@ -106,8 +106,10 @@ def test_acknowledged_concurrent_writes_survive_a_sigkill(tmp_path: Path) -> Non
             write.write_records(DatabaseName="killed_db", TableName="killed_table", Records=records)
             return len(records)
 
-        # WHEN 6 callers' writes are acknowledged and the server is killed at once
-        acknowledged = sum(_side_by_side([lambda n=n: caller(n) for n in range(CALLERS)]))
+        # WHEN a first call has made the columns (the rest take the fast path: new points of known
+        # columns), 6 callers' writes are acknowledged and the server is killed at once
+        acknowledged = caller(CALLERS)
+        acknowledged += sum(_side_by_side([lambda n=n: caller(n) for n in range(CALLERS)]))
     finally:
         os.kill(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
@@ -115,6 +117,6 @@ def test_acknowledged_concurrent_writes_survive_a_sigkill(tmp_path: Path) -> Non
     service = TimestreamService(db_path)
     try:
         _, _, rows = service.execute('SELECT count(*) AS n FROM "killed_db"."killed_table"')
-        assert rows.column("n").to_pylist() == [acknowledged] == [600]
+        assert rows.column("n").to_pylist() == [acknowledged] == [700]
     finally:
         service.close()
