@@ -7,7 +7,7 @@ order they were handed over, with the sink's own retries inside each. At most on
 another is in flight, so memory stays bounded and a slow destination slows the generator down.
 
 Once a call fails for good (`DeliveryError`: no stream, no permission), every call handed over after
-it is counted failed with that reason instead of being sent, and the error is raised to the caller
+it is counted failed (`NOT_SENT`) instead of being sent, and the error is raised to the caller
 at its next hand-over and when it waits for the rest: nothing is dropped without being counted.
 """
 
