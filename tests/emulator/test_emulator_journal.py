@@ -13,19 +13,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import boto3
 import pytest
-from emulator_support import double_record, now_ms
+from emulator_support import REPO_ROOT, double_record, now_ms, serve_process
 
 from local.processes import free_port
 from local.timestream import commit_queue
 from local.timestream.journal import SUFFIX
 from local.timestream.service import TimestreamService
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 NEVER_S = 3600.0  # a commit interval no test waits for: rows stay in the journal until a read or close
 DATABASE, TABLE = "journal_db", "journal_table"
 
@@ -69,20 +66,9 @@ def test_a_read_sees_acknowledged_writes_still_in_the_journal(tmp_path: Path) ->
 
 def test_a_killed_server_keeps_the_writes_it_had_only_journaled(tmp_path: Path) -> None:
     # GIVEN the emulator as its own process with a DuckDB file, committing only when asked
-    db_path, port = tmp_path / "timestream.duckdb", free_port()
-    argv = [sys.executable, "-m", "local.timestream", "serve", "--port", str(port), "--db", str(db_path)]
-    argv += ["--commit-interval", str(NEVER_S)]
-    server = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db_path = tmp_path / "timestream.duckdb"
+    server, write = serve_process(db_path, DATABASE, "--commit-interval", str(NEVER_S))
     try:
-        write = boto3.client(
-            "timestream-write", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1"
-        )
-        for _ in range(300):
-            try:
-                write.create_database(DatabaseName=DATABASE)
-                break
-            except Exception:  # not listening yet
-                time.sleep(0.1)
         write.create_table(DatabaseName=DATABASE, TableName=TABLE)
         stamp, acknowledged = now_ms(), 0
         for call in range(5):  # the first through the rules (it adds the columns), the rest the fast path
