@@ -227,8 +227,13 @@ def _dimension_columns(all_dimensions: list[_Dimensions]) -> dict[str, list[str 
     first = all_dimensions[0].names
     if all(dimensions.names == first for dimensions in all_dimensions):  # the usual call: one layout
         return dict(zip(first, map(list, zip(*(d.values for d in all_dimensions), strict=True)), strict=True))
-    names = dict.fromkeys(name for dimensions in all_dimensions for name in dimensions.names)
-    return {name: [dimensions.by_name.get(name) for dimensions in all_dimensions] for name in names}
+    # Several layouts (a fleet's hosts differ in their dimensions): each distinct list (a host's, sent
+    # with each of its measures) is spread over the call's columns once, then the rows are transposed.
+    distinct = {id(dimensions): dimensions for dimensions in all_dimensions}
+    names = tuple(dict.fromkeys(name for dimensions in distinct.values() for name in dimensions.names))
+    spread = {key: tuple(map(dimensions.by_name.get, names)) for key, dimensions in distinct.items()}
+    columns = zip(*(spread[id(dimensions)] for dimensions in all_dimensions), strict=True)
+    return dict(zip(names, map(list, columns), strict=True))
 
 
 def _measure_columns(
