@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 
 import pyarrow as pa
 
+from local.timestream.exceptions import InternalServerException
 from local.timestream.journal import Journal
 
 _LOG = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class CommitQueue:
 
     def put(self, storage_id: int, batch: pa.Table) -> None:
         """Journal and queue a call's rows (under the storage lock): the call may then be acknowledged."""
+        if self._closed:  # a request that outlived stop(): its journal's file descriptor may be reused
+            raise InternalServerException("The local Timestream is stopping: retry the call.")
         sequence = self._sequence + 1
         if self._journal is not None:
             self._journal.append(sequence, storage_id, batch)

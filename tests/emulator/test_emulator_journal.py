@@ -20,6 +20,7 @@ from emulator_support import REPO_ROOT, double_record, now_ms, serve_process
 
 from local.processes import free_port
 from local.timestream import commit_queue
+from local.timestream.exceptions import InternalServerException
 from local.timestream.journal import SUFFIX
 from local.timestream.service import TimestreamService
 
@@ -185,3 +186,16 @@ def test_the_commit_interval_is_checked_on_the_command_line() -> None:
     result = subprocess.run(argv, cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0
     assert "invalid interval 'soon': use seconds from 0 to 3600" in result.stderr
+
+
+def test_a_write_that_outlives_the_stop_is_refused_not_journaled(tmp_path: Path) -> None:
+    # GIVEN a storage that has been closed (a request thread still running as the server stops)
+    service = _new_table(tmp_path / "ts.duckdb")
+    _write(service, 0, 100)
+    service.close()
+    journal = tmp_path / ("ts.duckdb" + SUFFIX)
+    # WHEN that request's rows arrive
+    # THEN the call fails, asking for a retry, and the journal (whose descriptor is closed) is untouched
+    with pytest.raises(InternalServerException, match="stopping: retry the call"):
+        _write(service, 100, 100)
+    assert journal.stat().st_size == 0
