@@ -85,8 +85,15 @@ class Storage:
         )
         # A database in memory is gone with the process: its rows need no journal.
         self._journal = None if self.path == ":memory:" else Journal(self.path + JOURNAL_SUFFIX)
+        try:
+            last_sequence = self._apply_journal()
+        except BaseException:
+            if self._journal is not None:
+                self._journal.close()
+            self._conn.close()
+            raise
         self.commits = CommitQueue(
-            self.lock, self._insert_group, self._journal, self._apply_journal() + 1, commit_interval_s
+            self.lock, self._insert_group, self._journal, last_sequence + 1, commit_interval_s
         )
 
     def close(self) -> None:
