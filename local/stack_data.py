@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 from local import moto_recording as recording_file
+from local.timestream.journal import SUFFIX as JOURNAL_SUFFIX
 from pipeline_config.local_state import DEFAULT_STATE_PATH
 
 TIMESTREAM_DB_FILE = "timestream.duckdb"
@@ -49,7 +50,13 @@ def checkpoint_dir(state_path: Path = DEFAULT_STATE_PATH) -> Path:
 def data_paths(state_path: Path = DEFAULT_STATE_PATH) -> list[Path]:
     """Every file or folder holding the stack's data (what `reset` deletes)."""
     db = timestream_db(state_path)
-    return [db, db.with_name(db.name + ".wal"), moto_recording(state_path), checkpoint_dir(state_path)]
+    return [
+        db,
+        db.with_name(db.name + ".wal"),
+        db.with_name(db.name + JOURNAL_SUFFIX),
+        moto_recording(state_path),
+        checkpoint_dir(state_path),
+    ]
 
 
 def existing_data(state_path: Path = DEFAULT_STATE_PATH) -> list[Path]:

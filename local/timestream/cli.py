@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from local.timestream.commit_queue import COMMIT_INTERVAL_S
 from pipeline_config import names
 
 DEFAULT_ENDPOINT = f"http://{names.LOCAL_TIMESTREAM_HOST}:{names.LOCAL_TIMESTREAM_PORT}"
@@ -32,6 +33,16 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"invalid interval {text!r}: use seconds from 0 to 3600")
+    return seconds
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _OneLineParser(prog="python -m local.timestream", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_OneLineParser)
@@ -47,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--region", default=names.LOCAL_REGION, help="region in ARNs (default: %(default)s)")
     serve.add_argument(
         "--account", default=names.LOCAL_ACCOUNT, help="account in ARNs (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--commit-interval",
+        type=_seconds,
+        default=COMMIT_INTERVAL_S,
+        help="seconds acknowledged writes wait, journaled, to be committed together (default: %(default)s)",
     )
     query = commands.add_parser(
         "query", help="run one Timestream SQL statement and print the rows as a table"
@@ -71,14 +88,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from local.timestream.journal import JournalDamaged
     from local.timestream.server import TimestreamServer
 
     try:
-        server = TimestreamServer(args.db, args.host, args.port, args.s3_endpoint, args.region, args.account)
+        server = TimestreamServer(
+            args.db,
+            args.host,
+            args.port,
+            args.s3_endpoint,
+            args.region,
+            args.account,
+            commit_interval_s=args.commit_interval,
+        )
     except OSError as error:
         raise SystemExit(
             f"error: cannot listen on {args.host}:{args.port} ({error}); choose another --port"
         ) from None
+    except JournalDamaged as error:
+        raise SystemExit(f"error: {error}") from None
     # `make local-down` sends SIGTERM: stop like Ctrl-C, so the DuckDB file is closed cleanly.
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"local Timestream listening on {server.url} (data: {args.db or 'in memory'})", flush=True)

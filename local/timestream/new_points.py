@@ -103,22 +103,17 @@ class NewPoints:
         if table is None or database not in catalog.databases:
             return None
         storage = catalog.storage
-        with storage.commits.arrival():
-            try:
-                columns = _read_columns(request, IngestionWindow(table, self.writer.clock_ns()))
-            except RecordProblem:
+        try:
+            columns = _read_columns(request, IngestionWindow(table, self.writer.clock_ns()))
+        except RecordProblem:
+            return None
+        if columns is None:
+            return None
+        with storage.lock:  # the schema may grow under the lock: read it there
+            if not _schema_has(table, columns) or not storage.append_new_points(
+                table.storage_id, columns.series, columns.times, columns.rows
+            ):
                 return None
-            if columns is None:
-                return None
-            with storage.lock:  # the schema may grow under the lock: read it there
-                if not _schema_has(table, columns):
-                    return None
-                ticket = storage.append_new_points(
-                    table.storage_id, columns.series, columns.times, columns.rows
-                )
-            if ticket is None:
-                return None
-        storage.commits.wait(ticket)  # acknowledged only once committed
         self.stored_calls += 1
         total = len(columns.times)
         return {
@@ -232,8 +227,13 @@ def _dimension_columns(all_dimensions: list[_Dimensions]) -> dict[str, list[str 
     first = all_dimensions[0].names
     if all(dimensions.names == first for dimensions in all_dimensions):  # the usual call: one layout
         return dict(zip(first, map(list, zip(*(d.values for d in all_dimensions), strict=True)), strict=True))
-    names = dict.fromkeys(name for dimensions in all_dimensions for name in dimensions.names)
-    return {name: [dimensions.by_name.get(name) for dimensions in all_dimensions] for name in names}
+    # Several layouts (a fleet's hosts differ in their dimensions): each distinct list (a host's, sent
+    # with each of its measures) is spread over the call's columns once, then the rows are transposed.
+    distinct = {id(dimensions): dimensions for dimensions in all_dimensions}
+    names = tuple(dict.fromkeys(name for dimensions in distinct.values() for name in dimensions.names))
+    spread = {key: tuple(map(dimensions.by_name.get, names)) for key, dimensions in distinct.items()}
+    columns = zip(*(spread[id(dimensions)] for dimensions in all_dimensions), strict=True)
+    return dict(zip(names, map(list, columns), strict=True))
 
 
 def _measure_columns(

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from local.timestream.commit_queue import COMMIT_INTERVAL_S
 from local.timestream.exceptions import InternalServerException, TimestreamError, ValidationException
 from local.timestream.new_points import NewPoints
 from local.timestream.responses import TARGET_PREFIX, TimestreamResponses
@@ -42,10 +43,16 @@ class TimestreamServer:
         clock_ns: Callable[[], int] = time.time_ns,
         *,
         fast_writes: bool = True,
+        commit_interval_s: float = COMMIT_INTERVAL_S,
     ) -> None:
         """`fast_writes=False`: every WriteRecords through the rules alone (new_points is tested on it)."""
         self.service = TimestreamService(
-            db_path, region=region, account=account, s3_endpoint_url=s3_endpoint_url, clock_ns=clock_ns
+            db_path,
+            region=region,
+            account=account,
+            s3_endpoint_url=s3_endpoint_url,
+            clock_ns=clock_ns,
+            commit_interval_s=commit_interval_s,
         )
         self.responses = TimestreamResponses(self.service, self._address)
         self.new_points = NewPoints(self.service.writer) if fast_writes else None

@@ -10,6 +10,7 @@ from typing import Any
 import duckdb
 
 from local.timestream import column_encoding, metadata_queries
+from local.timestream.commit_queue import COMMIT_INTERVAL_S
 from local.timestream.encoded_rows import EncodedRows
 from local.timestream.encoding import encode_rows
 from local.timestream.errors import timestream_message
@@ -39,8 +40,9 @@ class TimestreamService:
         account: str = "123456789012",
         s3_endpoint_url: str | None = None,
         clock_ns: Callable[[], int] = time.time_ns,
+        commit_interval_s: float = COMMIT_INTERVAL_S,
     ) -> None:
-        self.storage = Storage(db_path)
+        self.storage = Storage(db_path, commit_interval_s)
         self.catalog = Catalog(self.storage, region, account)
         self.writer = RecordWriter(self.catalog, clock_ns)
         self.pages = ResultPages()

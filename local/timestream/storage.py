@@ -3,13 +3,14 @@
 Each Timestream table is a DuckDB table `_ts_data.t<id>` (time TIMESTAMP_NS, measure_name, a VARCHAR
 column per dimension and a typed column per measure, added on demand, plus internal `__ts_*` columns
 for the record key, version and value) and a view `_ts_view.t<id>` that shows only the Timestream
-columns and hides data older than the magnetic-store retention. One lock serialises every call; the
-appends of concurrent WriteRecords calls share one commit (commit_queue.py).
+columns and hides data older than the magnetic-store retention. One lock serialises every call; new rows
+are journaled, acknowledged and committed in groups (commit_queue.py, journal.py).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -19,10 +20,13 @@ import duckdb
 import pyarrow as pa
 
 from local.timestream import timeseries_udf
-from local.timestream.commit_queue import CommitQueue, Ticket
+from local.timestream.commit_queue import COMMIT_INTERVAL_S, CommitQueue, rows_by_table
+from local.timestream.journal import SUFFIX as JOURNAL_SUFFIX
+from local.timestream.journal import Journal, JournalDamaged
 from local.timestream.record_columns import PAYLOAD_COLUMN, SERIES_COLUMN, VERSION_COLUMN, records_to_arrow
 from local.timestream.records import Record
 
+_LOG = logging.getLogger(__name__)
 COLUMN_SQL_TYPES = {
     "DOUBLE": "DOUBLE",
     "BIGINT": "BIGINT",
@@ -55,14 +59,13 @@ def view_name(storage_id: int) -> str:
 class Storage:
     """One DuckDB database (a file, or memory when `path` is None or ':memory:')."""
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, commit_interval_s: float = COMMIT_INTERVAL_S) -> None:
         self.path = str(path) if path else ":memory:"
         self.lock = threading.RLock()
         # storage id -> series -> latest stored time_ns: a record later than its series' latest time
         # cannot meet a stored record, so most calls need no version-check query at all.
         self._latest: dict[int, dict[str, int]] = {}
         self._conn = duckdb.connect(self.path)
-        self.commits = CommitQueue(self.lock, self._insert_group)
         threads = self._conn.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
         self._query_settings = f"SET threads = {int(threads)}; PRAGMA enable_optimizer"
         self._settings = self._query_settings
@@ -80,11 +83,53 @@ class Storage:
             "CREATE TABLE IF NOT EXISTS _ts_meta.catalog "
             "(kind VARCHAR, db VARCHAR, name VARCHAR, doc VARCHAR, PRIMARY KEY (kind, db, name))"
         )
+        # A database in memory is gone with the process: its rows need no journal.
+        self._journal = None if self.path == ":memory:" else Journal(self.path + JOURNAL_SUFFIX)
+        try:
+            last_sequence = self._apply_journal()
+        except BaseException:
+            if self._journal is not None:
+                self._journal.close()
+            self._conn.close()
+            raise
+        self.commits = CommitQueue(
+            self.lock, self._insert_group, self._journal, last_sequence + 1, commit_interval_s
+        )
 
     def close(self) -> None:
+        self.commits.close()
         with self.lock:
-            self.commits.flush()
             self._conn.close()
+
+    def _apply_journal(self) -> int:
+        """Commit the acknowledged rows a killed process left in the journal; the last sequence number."""
+        self._conn.execute("CREATE TABLE IF NOT EXISTS _ts_meta.journal_state (committed BIGINT)")
+        committed = self._conn.execute("SELECT max(committed) FROM _ts_meta.journal_state").fetchone()[0]  # type: ignore[index]
+        if committed is None:
+            committed = 0
+            self._conn.execute("INSERT INTO _ts_meta.journal_state VALUES (0)")
+        if self._journal is None:
+            return committed
+        # Frames at or below `committed` were committed just before the process ended.
+        frames = [frame for frame in self._journal.frames() if frame.sequence > committed]
+        last = max((frame.sequence for frame in frames), default=committed)
+        if frames:
+            rows = rows_by_table((frame.storage_id, frame.rows) for frame in frames)
+            try:
+                self._insert_group(rows, last)
+            except duckdb.CatalogException as error:
+                raise JournalDamaged(
+                    f"{self._journal.path} holds writes for tables {self.path} does not have ({error}): the "
+                    "database file was replaced. Move the journal away to start without them, or "
+                    "`make local-reset`."
+                ) from None
+            _LOG.warning(
+                "committed %d acknowledged rows that the last run left in %s",
+                sum(t.num_rows for t in rows.values()),
+                self._journal.path,
+            )
+        self._journal.empty()
+        return last
 
     # --- catalog -------------------------------------------------------------------------
     def load_catalog(self) -> list[tuple[str, dict[str, Any]]]:
@@ -176,23 +221,24 @@ class Storage:
         records: Sequence[Record],
         replaced: Iterable[tuple[str, int]],
         rows: pa.Table | None = None,
-    ) -> Ticket | None:
+    ) -> None:
         """Delete the `replaced` keys (a higher version wins) and append `records` (under `lock`).
 
         `rows` is `records` already built by records_to_arrow, if the caller has them. Appends alone
-        are queued for the next group commit: wait for the returned ticket, outside the lock, before
-        acknowledging them. A call that replaces records commits at once (None), as does one of none.
+        are journaled and queued for the next group commit; a call that replaces records commits at once.
+        Either way the call may be acknowledged when this returns.
         """
         replaced = list(replaced)
         with self.lock:  # the writer holds it already (re-entrant): its checks and this are one step
             if not records and not replaced:
-                return None
+                return
             latest = self._latest_times(storage_id)
             for record in records:
                 if record.time_ns > latest.get(record.series_key, _NEVER):
                     latest[record.series_key] = record.time_ns
             if not replaced:
-                return self.commits.put(storage_id, records_to_arrow(records) if rows is None else rows)
+                self.commits.put(storage_id, records_to_arrow(records) if rows is None else rows)
+                return
             self.commits.flush()
             self._use(self._query_settings)  # each DELETE finds its row through the optimizer's pruning
             self._conn.execute("BEGIN TRANSACTION")
@@ -209,25 +255,25 @@ class Storage:
                 self._conn.execute("ROLLBACK")
                 self._latest.pop(storage_id, None)  # reloaded from the table on the next write
                 raise
-            return None
 
     def append_new_points(
         self, storage_id: int, series: Sequence[str], times: Sequence[int], rows: pa.Table
-    ) -> Ticket | None:
+    ) -> bool:
         """Queue `rows` for the next group commit if none can meet a stored record or another of them.
 
         That is: each (series, time) is later than its series' latest stored time and appears once.
-        Otherwise nothing is queued (None): the version rules have to read the stored records.
+        Otherwise nothing is queued (False): the version rules have to read the stored records.
         """
         with self.lock:
             latest = self._latest_times(storage_id)
             later = all(time_ns > latest.get(key, _NEVER) for key, time_ns in zip(series, times, strict=True))
             if not later or len(set(zip(series, times, strict=True))) < len(times):
-                return None
+                return False
+            self.commits.put(storage_id, rows)  # first: a call it refuses leaves the index as it was
             for key, time_ns in zip(series, times, strict=True):
                 if time_ns > latest.get(key, _NEVER):
                     latest[key] = time_ns
-            return self.commits.put(storage_id, rows)
+            return True
 
     def append(self, storage_id: int, batch: pa.Table) -> None:
         """Bulk-append rows whose columns already exist (fast loaders that bypass the version rules)."""
@@ -236,21 +282,17 @@ class Storage:
             self._latest.pop(storage_id, None)  # reloaded from the table on the next write
             self._insert(storage_id, batch)
 
-    def _insert_group(self, batches: dict[int, pa.Table]) -> None:
-        """One transaction for a group commit's rows (one INSERT per table)."""
-        single = len(batches) == 1  # one INSERT is atomic by itself
+    def _insert_group(self, batches: dict[int, pa.Table], sequence: int) -> None:
+        """One transaction for a group commit's rows (one INSERT per table) and its last journal frame."""
+        self._conn.execute("BEGIN TRANSACTION")
         try:
-            if not single:
-                self._conn.execute("BEGIN TRANSACTION")
             for storage_id, batch in batches.items():
                 self._insert(storage_id, batch)
-            if not single:
-                self._conn.execute("COMMIT")
-        except Exception:
-            if not single:
-                self._conn.execute("ROLLBACK")
-            for storage_id in batches:  # the index counted the lost rows: reload it from the table
-                self._latest.pop(storage_id, None)
+            if self._journal is not None:
+                self._conn.execute("UPDATE _ts_meta.journal_state SET committed = ?", [sequence])
+            self._conn.execute("COMMIT")
+        except Exception:  # the rows stay queued and journaled: the index, which counts them, stays
+            self._conn.execute("ROLLBACK")
             raise
 
     def _insert(self, storage_id: int, batch: pa.Table) -> None:

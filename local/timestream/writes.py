@@ -13,7 +13,6 @@ from typing import Any
 
 import pyarrow as pa
 
-from local.timestream.commit_queue import Ticket
 from local.timestream.exceptions import RejectedRecordsException
 from local.timestream.models import DIMENSION, Catalog, Table
 from local.timestream.record_columns import records_to_arrow
@@ -63,22 +62,19 @@ class RecordWriter:
         window = IngestionWindow(table, self.clock_ns())
         rejected: list[dict[str, Any]] = []
         parsed: list[tuple[int, Record]] = []
-        with self.catalog.storage.commits.arrival():
-            # Parsing needs no lock: it runs while another call's rows are being committed.
-            for index, fields in enumerate(merged):
-                try:
-                    record = parse_record(fields)
-                    window.check(record.time_ns)
-                except RecordProblem as problem:
-                    rejected.append({"RecordIndex": index, "Reason": str(problem)})
-                    continue
-                parsed.append((index, record))
-            # The usual call stores every record: its rows are built before taking the lock, too.
-            rows = records_to_arrow([record for _, record in parsed])
-            with self.catalog.storage.lock:
-                ticket, accepted = self._store(table, parsed, rejected, rows)
-        if ticket is not None:  # acknowledged only once committed, with the calls that queued alongside
-            self.catalog.storage.commits.wait(ticket)
+        # Parsing needs no lock: it runs while another call's rows are being committed.
+        for index, fields in enumerate(merged):
+            try:
+                record = parse_record(fields)
+                window.check(record.time_ns)
+            except RecordProblem as problem:
+                rejected.append({"RecordIndex": index, "Reason": str(problem)})
+                continue
+            parsed.append((index, record))
+        # The usual call stores every record: its rows are built before taking the lock, too.
+        rows = records_to_arrow([record for _, record in parsed])
+        with self.catalog.storage.lock:
+            accepted = self._store(table, parsed, rejected, rows)
         if rejected:
             raise RejectedRecordsException(sorted(rejected, key=lambda r: r["RecordIndex"]))
         magnetic = sum(1 for record in accepted if record.time_ns < window.memory_floor)
@@ -90,7 +86,7 @@ class RecordWriter:
         parsed: list[tuple[int, Record]],
         rejected: list[dict[str, Any]],
         rows: pa.Table,
-    ) -> tuple[Ticket | None, list[Record]]:
+    ) -> list[Record]:
         """Schema and version rules against what is stored (under the storage lock), then the upsert."""
         # Columns and measure types of earlier records of this call count as schema too.
         pending_columns, pending_types = dict(table.columns), dict(table.measure_types)
@@ -108,10 +104,8 @@ class RecordWriter:
         every_parsed = len(stored) == len(parsed) and all(
             a is b for a, (_, b) in zip(stored, parsed, strict=True)
         )
-        ticket = self.catalog.storage.upsert(
-            table.storage_id, stored, replaced, rows if every_parsed else None
-        )
-        return ticket, accepted
+        self.catalog.storage.upsert(table.storage_id, stored, replaced, rows if every_parsed else None)
+        return accepted
 
     def _apply_versions(
         self, table: Table, candidates: list[tuple[int, Record]], rejected: list[dict[str, Any]]

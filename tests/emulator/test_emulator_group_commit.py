@@ -8,22 +8,16 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import boto3
-from emulator_support import double_record, now_ms, query_all, scalar_rows
+from emulator_support import double_record, now_ms, query_all, scalar_rows, serve_process
 
-from local.processes import free_port
 from local.timestream.service import TimestreamService
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CALLERS = 6
 
 
@@ -85,19 +79,9 @@ def test_concurrent_conflicting_values_keep_one_and_reject_the_others(
 
 def test_acknowledged_concurrent_writes_survive_a_sigkill(tmp_path: Path) -> None:
     # GIVEN the emulator as its own process, keeping its data in a DuckDB file
-    db_path, port = tmp_path / "timestream.duckdb", free_port()
-    argv = [sys.executable, "-m", "local.timestream", "serve", "--port", str(port), "--db", str(db_path)]
-    server = subprocess.Popen(argv, cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    db_path = tmp_path / "timestream.duckdb"
+    server, write = serve_process(db_path, "killed_db")
     try:
-        write = boto3.client(
-            "timestream-write", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1"
-        )
-        for _ in range(300):
-            try:
-                write.create_database(DatabaseName="killed_db")
-                break
-            except Exception:  # not listening yet
-                time.sleep(0.1)
         write.create_table(DatabaseName="killed_db", TableName="killed_table")
         stamp = now_ms()
 
