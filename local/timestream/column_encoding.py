@@ -169,8 +169,9 @@ def _doubles(values: pa.Array) -> pa.Array:
     text = pc.cast(values, pa.string())
     magnitude = pc.abs(values)
     plain = pc.or_(pc.equal(values, 0), pc.and_(pc.greater_equal(magnitude, 1e-3), pc.less(magnitude, 1e7)))
-    whole = pc.invert(pc.match_substring(text, "."))  # Arrow writes 2.0 as "2", Java as "2.0"
-    text = pc.if_else(pc.and_(plain, whole), pc.binary_join_element_wise(text, ".0", ""), text)
+    whole = pc.and_(plain, pc.invert(pc.match_substring(text, ".")))  # Arrow writes 2.0 as "2", Java "2.0"
+    # Only the whole values get their ".0" (a join of every text and a choice between two was 30% of this)
+    text = _patched(text, whole, text, lambda digits: digits + ".0")
     return _patched(text, pc.invert(plain), values, java_double)  # NaN, infinities, scientific notation
 
 
