@@ -48,7 +48,9 @@ def split_rows(body: bytes) -> SplitRows | None:
     # JSON text holds no raw control character (the reader refuses one); a NUL marks the nulls below.
     if len(region) < len(_FIRST + _LAST) or pc.min(_byte_array(region)).as_py() < 0x20:
         return None
-    data = _datums(region.replace(_NULL, _NULL_MARK))
+    if b"N" in region:  # one byte is found with memchr: a page without an "N" has no null to mark
+        region = region.replace(_NULL, _NULL_MARK)
+    data = _datums(region)
     return None if data is None else SplitRows(body[: opening + 1] + body[closing:], data)
 
 
@@ -57,6 +59,17 @@ def _byte_array(text: bytes) -> pa.Array:
     import pyarrow as pa
 
     return pa.Array.from_buffers(pa.uint8(), len(text), [None, pa.py_buffer(text)])
+
+
+def _value_bytes(values: pa.Array) -> bytes:
+    """The bytes of a split's values, one after the other: the region less its separators. Searched
+    with `in` (memchr), a third of the region, they cost a hundredth of counting the region's quotes."""
+    _, offsets, data = values.buffers()
+    if data is None:  # every value is empty
+        return b""
+    ends = memoryview(offsets).cast("q")  # large_binary: the split of a large_binary region
+    first, last = ends[values.offset], ends[values.offset + len(values)]
+    return data.slice(first, last - first).to_pybytes()
 
 
 def _datums(region: bytes) -> pa.ListArray | None:
@@ -74,10 +87,7 @@ def _datums(region: bytes) -> pa.ListArray | None:
     if widths["min"] != widths["max"]:
         return None
     values = pc.list_flatten(lists)
-    separators = len(values) - len(rows), len(rows) - 1
-    quotes = (_FIRST + _LAST).count(b'"') + separators[0] * _BETWEEN_VALUES.count(b'"')
-    quotes += separators[1] * _BETWEEN_ROWS.count(b'"')
-    if pc.equal(_byte_array(region), pa.scalar(ord('"'), pa.uint8())).true_count != quotes:
+    if b'"' in _value_bytes(values):
         return None  # a value holds a quote: an array, a row or another member, not a scalar
     try:
         texts = values.cast(pa.string())

@@ -17,7 +17,7 @@ from decimal import Decimal
 import pyarrow as pa
 import pytest
 
-from local.timestream.column_encoding import compact, encode_columns
+from local.timestream.column_encoding import compact, encode_columns, row_bytes
 from local.timestream.encoding import encode_rows, java_double
 from local.timestream.service import TimestreamService
 
@@ -159,3 +159,27 @@ def test_query_results_of_duckdb_match_the_row_wise_encoder() -> None:
         assert_same_as_row_wise(table.rename_columns(names))
     finally:
         service.close()
+
+
+def test_the_row_size_estimate_is_close_for_scalars_and_none_for_other_types() -> None:
+    """`row_bytes` (which tells how many rows a 1 MB first page takes) is about the mean row text length
+    with its suffix for scalar columns, nulls included; for a type it cannot judge it says None."""
+    rng = random.Random(16)
+    table = pa.table(
+        {
+            "host": pa.array([f"host-{rng.randrange(10 ** rng.randrange(1, 8))}" for _ in range(2_000)]),
+            "value": pa.array([round(rng.uniform(-1e3, 1e3), rng.randrange(5)) for _ in range(2_000)]),
+            "count": pa.array(
+                [rng.randrange(-(10**6), 10**6) if rng.random() > 0.1 else None for _ in range(2_000)]
+            ),
+            "time": pa.array([datetime(2026, 1, 1) + timedelta(seconds=n) for n in range(2_000)]),
+            "flag": pa.array([rng.random() > 0.5 for _ in range(2_000)]),
+        }
+    )
+    info, texts = encode_columns(table.column_names, table)
+    actual = sum(len(text) + 1 for text in texts.to_pylist()) / len(texts)
+    estimate = row_bytes(table, info, suffix=",")
+    assert estimate is not None and abs(estimate - actual) < 0.02 * actual
+    nested = pa.table({"values": pa.array([[1, 2]], pa.list_(pa.int64()))})
+    assert row_bytes(nested, encode_columns(["values"], nested)[0]) is None
+    assert row_bytes(table.slice(0, 0), info) is None

@@ -123,6 +123,30 @@ def test_one_megabyte_pages_of_an_encoded_result_are_full_across_chunk_boundarie
     assert [row for page in pages for row in json.loads(page)] == [json.loads(text) for text in texts]
 
 
+@pytest.mark.parametrize("mean_row_bytes", [30_000.0, 300.0, 3.0])
+def test_a_wrong_row_size_estimate_changes_no_page(mean_row_bytes: float) -> None:
+    """The first page's rows are encoded in one pass when their size is estimated: an estimate too large
+    (too few rows: another pass fills the page) or too small (more rows than the page): the same pages."""
+    # GIVEN 20,000 rows of 300 bytes, each with its comma, and their pages as encoded without an estimate
+    texts = [json.dumps({"Data": [{"ScalarValue": f"{n:06d}" + "x" * 270}]}) for n in range(20_000)]
+    with_commas = pa.array([text + "," for text in texts], pa.large_string())
+
+    def prepare(start: int, stop: int) -> Callable[[int, int], pa.Array]:
+        return lambda first, last: with_commas.slice(start + first, last - first)
+
+    def pages(rows: EncodedRows) -> list[bytes]:
+        taken, start = [], 0
+        while start < len(texts):
+            pieces, start = rows.page(start, None, MAX_PAGE_BYTES)
+            taken.append(b"".join(pieces))
+        return taken
+
+    expected = pages(EncodedRows(len(texts), prepare))
+    # WHEN the rows are encoded with a wrong estimate THEN every page is the same
+    assert pages(EncodedRows(len(texts), prepare, mean_row_bytes=mean_row_bytes)) == expected
+    assert [row for page in expected for row in json.loads(page)] == [json.loads(text) for text in texts]
+
+
 def test_a_failure_while_encoding_ahead_is_raised_by_the_page_that_needs_the_rows() -> None:
     """An encoding error on the background thread is not lost: the first page whose rows it held raises it."""
     # GIVEN rows whose first page (of 1000) is encoded, and whose later rows cannot be
