@@ -1,7 +1,7 @@
 """The local Timestream: WriteRecords through the wire protocol vs a DuckDB bulk insert of the same rows,
 and the CPU export query over 1,000,000 rows through the server vs the same query in DuckDB directly.
 
-    .venv/bin/python bench/emulator.py [--write-records 20000] [--quick]
+    .venv/bin/python bench/emulator.py [--write-records 60000] [--quick]
 
 The server runs as its own process (`python -m local.timestream serve`), keeping its data in a DuckDB
 file as `python -m local up` runs it, and is called through a real boto3 client configured as the ingest
@@ -163,11 +163,15 @@ def bench_writes(count: int) -> None:
             for table in tables:
                 setup.create_table(DatabaseName=DATABASE, TableName=table)
             cpu = [cpu_seconds(process.pid)]  # the server's own CPU, which load distorts much less
+            # Each figure runs until its rows are committed: the server answers a write once it is
+            # journaled and commits in groups, so the timing ends with a count, which commits the rest.
             seconds = _boto3_calls(url, calls, tables[0])
+            seconds[-1] += _committed(url, tables[0], len(records))
             cpu.append(cpu_seconds(process.pid))
-            http = sum(_http_calls(url, bodies[tables[1]]))
+            http = sum(_http_calls(url, bodies[tables[1]])) + _committed(url, tables[1], len(records))
             cpu.append(cpu_seconds(process.pid))
             concurrent = _concurrent_http_calls(url, bodies[tables[2]], callers)
+            concurrent += _committed(url, tables[2], len(records))
             cpu.append(cpu_seconds(process.pid))
         finally:
             process.terminate()
@@ -200,6 +204,25 @@ def bench_writes(count: int) -> None:
         f"  the server's CPU per call (its process's CPU time): {' / '.join(per_call)} ms "
         f"(boto3 / bodies encoded beforehand / {callers} callers)"
     )
+
+
+def _committed(url: str, table: str, expected: int) -> float:
+    """Seconds for a count of `table` (which commits what is queued); it must find every record written."""
+    from http.client import HTTPConnection
+
+    host, port = url.removeprefix("http://").split(":")
+    connection = HTTPConnection(host, int(port), timeout=60)
+    body = json.dumps({"QueryString": f'SELECT count(*) FROM "{DATABASE}"."{table}"'}).encode()
+    headers = {"X-Amz-Target": "Timestream_20181101.Query", "Content-Type": "application/x-amz-json-1.0"}
+    started = time.perf_counter()
+    connection.request("POST", "/", body, headers)
+    answer = connection.getresponse().read()
+    seconds = time.perf_counter() - started
+    connection.close()
+    count = int(json.loads(answer)["Rows"][0]["Data"][0]["ScalarValue"])
+    if count != expected:
+        raise SystemExit(f"{table} holds {count:,} records after {expected:,} were acknowledged")
+    return seconds
 
 
 def _concurrent_http_calls(url: str, bodies: list[bytes], callers: int) -> float:
@@ -414,7 +437,7 @@ def _alternating(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write-records", type=int, default=20_000, help="records to write (default 20000)")
+    parser.add_argument("--write-records", type=int, default=60_000, help="records to write (default 60000)")
     parser.add_argument(
         "--points", type=int, default=1000, help="points per host and measure (1000: 1M rows)"
     )
